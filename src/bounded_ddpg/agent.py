@@ -1,0 +1,196 @@
+"""DDPG (Lillicrap et al. 2016) with the actor's gradient routed through an action-gradient transform.
+
+Shapes carry a leading member dimension M (see networks.py): losses are means over the batch per member,
+summed over members, so each member's gradient is exactly what it would be alone.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from bounded_ddpg import transforms
+from bounded_ddpg.config import ACTOR_GRADS, AgentConfig
+from bounded_ddpg.networks import Actor, Critic
+from bounded_ddpg.noise import Exploration
+from bounded_ddpg.replay import Batch
+from bounded_ddpg.seeding import torch_generator
+
+Metrics = dict[str, Tensor]  # every value has shape [M]: one number per member
+
+
+class TransformLayer(torch.autograd.Function):
+    """a = transform.forward(u) in the forward pass; transform.backward on the way back (actor_grad=direct).
+
+    The gradient arriving here is d(loss)/da with loss = -mean_b Q, i.e. -dQ/da / B: a DESCENT direction.
+    Transforms take and return ascent directions, so it is negated, transformed and negated back. (Every
+    transform is positively homogeneous in g, so the 1/B factor passes through unchanged.)
+    """
+
+    @staticmethod
+    def forward(ctx: Any, u: Tensor, transform: transforms.ActionGradientTransform, stash: dict) -> Tensor:
+        ctx.save_for_backward(u)
+        ctx.transform, ctx.stash = transform, stash
+        return transform.forward(u)
+
+    @staticmethod
+    def backward(ctx: Any, grad_a: Tensor) -> tuple[Tensor, None, None]:
+        (u,) = ctx.saved_tensors
+        dq_da = -grad_a
+        g_u = ctx.transform.backward(dq_da, u)
+        ctx.stash.update(dq_da=dq_da, g_u=g_u)
+        return -g_u, None, None
+
+
+def bound_diagnostics(u: Tensor, dq_da: Tensor, g_u: Tensor, low: Tensor, high: Tensor) -> Metrics:
+    """Per-member [M] diagnostics of where the raw outputs u [M, B, A] sit relative to [low, high]."""
+    width = high - low
+    below, above = (low - u).clamp(min=0), (u - high).clamp(min=0)
+    near = 1e-3 * width
+    at_bound = ((u - low).abs() <= near) | ((u - high).abs() <= near)
+    dims = (1, 2)
+    return {
+        "frac_out_of_bounds": ((below > 0) | (above > 0)).float().mean(dims),
+        "frac_at_bounds": at_bound.float().mean(dims),
+        "mean_excess": ((below + above) / width).mean(dims),
+        "dq_da_norm": dq_da.norm(dim=-1).mean(-1),
+        "g_u_norm": g_u.norm(dim=-1).mean(-1),
+    }
+
+
+@torch.no_grad()
+def clip_grad_norm_per_member(params: Sequence[Tensor], max_norm: float) -> None:
+    """Scale each member's gradient so that its L2 norm over all of ``params`` is at most max_norm."""
+    grads = [p.grad for p in params if p.grad is not None]
+    sq = torch.stack([g.square().flatten(1).sum(1) for g in grads]).sum(0)  # [M]
+    scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
+
+
+class DDPG:
+    def __init__(
+        self,
+        obs_dim: int,
+        low: np.ndarray,
+        high: np.ndarray,
+        cfg: AgentConfig,
+        transform: str,
+        n_discrete: int = 0,
+        seeds: Sequence[int] = (0,),
+        device: str = "cpu",
+    ) -> None:
+        if cfg.actor_grad not in ACTOR_GRADS:
+            raise ValueError(f"unknown actor_grad {cfg.actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
+        self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
+        self.transform = transforms.make(transform, low, high).to(self.device)
+        self.low, self.high = self.transform.low, self.transform.high
+        action_dim, m = self.low.numel(), self.n_members
+        net = dict(hidden_sizes=cfg.hidden_sizes, activation=cfg.activation, final_init=cfg.final_init)
+        self.actor = Actor(
+            m, obs_dim, action_dim, generators=[torch_generator(s, "actor") for s in seeds],
+            bias_init=cfg.actor_bias_init, **net,  # type: ignore[arg-type]
+        ).to(self.device)
+        self.critic = Critic(
+            m, obs_dim, action_dim, generators=[torch_generator(s, "critic") for s in seeds], **net  # type: ignore[arg-type]
+        ).to(self.device)
+        self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
+        for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
+            p.requires_grad_(False)
+        fused = self.device.type in ("cpu", "cuda")
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.lr_actor, fused=fused)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.lr_critic, fused=fused)
+        self.exploration = Exploration(cfg.noise, self.low, self.high, n_discrete, seeds)
+        self.num_updates = 0
+
+    @torch.no_grad()
+    def act(self, obs: Tensor, explore: bool) -> Tensor:
+        """Action in the critic's space for obs [M, obs_dim]: forward(mu(s)), plus exploration if asked.
+
+        Not clipped: the caller clips for the environment and stores raw or clipped per store_action.
+        """
+        a = self.transform.forward(self.actor(obs.to(self.device).unsqueeze(1)).squeeze(1))
+        return self.exploration(a) if explore else a
+
+    def end_episode(self, mask: Tensor) -> None:
+        self.exploration.end_episode(mask)
+
+    def update(self, batch: Batch) -> Metrics:
+        """One critic step; every policy_delay-th call also an actor step and a target update."""
+        metrics = self.update_critic(batch)
+        self.num_updates += 1
+        if self.num_updates % self.cfg.policy_delay == 0:
+            metrics |= self.update_actor(batch.obs)
+            self.update_targets()
+        return metrics
+
+    def update_critic(self, batch: Batch) -> Metrics:
+        with torch.no_grad():
+            next_a = self.transform.forward(self.actor_target(batch.next_obs))
+            next_q = self.critic_target(batch.next_obs, next_a)
+            # Bootstrap through truncation: only a true terminal state has no future value.
+            target = batch.reward + self.cfg.gamma * (1.0 - batch.terminated) * next_q
+        q = self.critic(batch.obs, batch.action)
+        loss = (q - target).square().mean((1, 2))  # [M]
+        self.critic_opt.zero_grad(set_to_none=True)
+        loss.sum().backward(inputs=list(self.critic.parameters()))
+        self._step(self.critic, self.critic_opt)
+        return {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
+
+    def update_actor(self, obs: Tensor) -> Metrics:
+        u = self.actor(obs)  # [M, B, A] raw actor output
+        if self.cfg.actor_grad == "chain":
+            # 1) dQ/da at a = forward(u), the current policy's action; the critic is only read.
+            a = self.transform.forward(u.detach()).requires_grad_(True)
+            q = self.critic(obs, a)
+            (dq_da,) = torch.autograd.grad(q.sum(), a)  # per-sample ascent direction, not scaled by 1/B
+            # 2) The seam: change dQ/da on its way to the actor.
+            g_u = self.transform.backward(dq_da, u.detach())
+            # 3) Surrogate whose theta-gradient is -mean_b g_u . du/dtheta: with g_u = dQ/da * da/du (identity,
+            #    squash) this is exactly -d mean_b Q(s, forward(mu_theta(s))) / dtheta, the DDPG policy gradient.
+            loss = -(g_u * u).sum(-1).mean(-1)  # [M]
+        else:
+            stash: dict[str, Tensor] = {}
+            q = self.critic(obs, TransformLayer.apply(u, self.transform, stash))
+            loss = -q.mean((1, 2))
+        self.actor_opt.zero_grad(set_to_none=True)
+        # inputs= keeps the critic's .grad untouched (and skips computing it).
+        loss.sum().backward(inputs=list(self.actor.parameters()))
+        if self.cfg.actor_grad == "direct":
+            dq_da, g_u = stash["dq_da"] * u.shape[1], stash["g_u"] * u.shape[1]  # undo the mean's 1/B
+        self._step(self.actor, self.actor_opt)
+        diagnostics = bound_diagnostics(u.detach(), dq_da, g_u, self.low, self.high)
+        return {"actor_loss": loss.detach(), "q_policy": q.detach().mean((1, 2)), **diagnostics}
+
+    def _step(self, net: nn.Module, opt: torch.optim.Optimizer) -> None:
+        if self.cfg.grad_clip is not None:
+            clip_grad_norm_per_member(list(net.parameters()), self.cfg.grad_clip)
+        opt.step()
+
+    @torch.no_grad()
+    def update_targets(self) -> None:
+        """theta_target <- (1 - tau) * theta_target + tau * theta (tau = fraction of online weights)."""
+        for online, target in ((self.actor, self.actor_target), (self.critic, self.critic_target)):
+            torch._foreach_lerp_(list(target.parameters()), list(online.parameters()), self.cfg.tau)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor.state_dict(),
+            "critic": self.critic.state_dict(),
+            "actor_target": self.actor_target.state_dict(),
+            "critic_target": self.critic_target.state_dict(),
+            "actor_opt": self.actor_opt.state_dict(),
+            "critic_opt": self.critic_opt.state_dict(),
+            "exploration": self.exploration.state_dict(),
+            "num_updates": self.num_updates,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name in ("actor", "critic", "actor_target", "critic_target", "actor_opt", "critic_opt", "exploration"):
+            getattr(self, name).load_state_dict(state[name])
+        self.num_updates = int(state["num_updates"])

@@ -1,0 +1,101 @@
+"""Ring buffer of transitions with a leading member dimension; `terminated` and `truncated` kept apart.
+
+The critic bootstraps through truncation: only `terminated` zeroes the target's next-state value, and the
+stored `next_obs` of a truncated step is the real final observation (never the reset observation).
+Storage is preallocated torch tensors [M, capacity, ...] on the training device; sampling is one index draw
+per member from that member's own generator, then one gather.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+from bounded_ddpg.seeding import torch_generator
+
+
+class Batch(NamedTuple):
+    obs: Tensor  # [M, B, obs_dim]
+    action: Tensor  # [M, B, A]: the action the critic sees (raw or clipped, per agent.store_action)
+    reward: Tensor  # [M, B, 1]
+    next_obs: Tensor  # [M, B, obs_dim]
+    terminated: Tensor  # [M, B, 1] float: 1.0 where the episode ended in a terminal state
+    truncated: Tensor  # [M, B, 1] float: 1.0 where a time limit cut the episode (still bootstrapped)
+
+
+class ReplayBuffer:
+    def __init__(
+        self, capacity: int, obs_dim: int, action_dim: int, seeds: Sequence[int], device: str = "cpu"
+    ) -> None:
+        if capacity <= 0:
+            raise ValueError(f"replay capacity must be positive, got {capacity}")
+        self.capacity, self.n_members, self.device = capacity, len(seeds), torch.device(device)
+        m, c = self.n_members, capacity
+
+        def zeros(*shape: int) -> Tensor:
+            return torch.zeros(m, c, *shape, device=self.device)
+
+        self.storage: dict[str, Tensor] = {
+            "obs": zeros(obs_dim),
+            "action": zeros(action_dim),
+            "reward": zeros(1),
+            "next_obs": zeros(obs_dim),
+            "terminated": zeros(1),
+            "truncated": zeros(1),
+        }
+        self.generators = [torch_generator(seed, "replay", self.device) for seed in seeds]
+        self.members = torch.arange(m, device=self.device).unsqueeze(1)  # [M, 1] for gathers
+        self.ptr = 0
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(
+        self,
+        obs: Tensor,
+        action: Tensor,
+        reward: Tensor,
+        next_obs: Tensor,
+        terminated: Tensor,
+        truncated: Tensor,
+    ) -> None:
+        """Store one transition per member (each argument has leading dimension M)."""
+        i = self.ptr
+        for key, value in zip(
+            ("obs", "action", "reward", "next_obs", "terminated", "truncated"),
+            (obs, action, reward, next_obs, terminated, truncated),
+        ):
+            self.storage[key][:, i] = value.reshape(self.n_members, -1).to(self.device, torch.float32)
+        self.ptr = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, batch_size: int) -> Batch:
+        """B transitions per member, uniformly with replacement, from that member's own stream."""
+        if self.size == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        idx = torch.stack(
+            [torch.randint(self.size, (batch_size,), generator=g, device=self.device) for g in self.generators]
+        )
+        return Batch(**{key: value[self.members, idx] for key, value in self.storage.items()})
+
+    def state_dict(self) -> dict[str, object]:
+        n = self.size
+        return {
+            "storage": {key: value[:, :n].clone() for key, value in self.storage.items()},
+            "ptr": self.ptr,
+            "size": n,
+            "generators": [g.get_state() for g in self.generators],
+        }
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        size, ptr = int(state["size"]), int(state["ptr"])  # type: ignore[call-overload]
+        storage: dict[str, Tensor] = state["storage"]  # type: ignore[assignment]
+        for key, value in storage.items():
+            self.storage[key][:, :size] = value.to(self.device)
+        self.size, self.ptr = size, ptr
+        for g, g_state in zip(self.generators, state["generators"]):  # type: ignore[call-overload]
+            g.set_state(g_state)
