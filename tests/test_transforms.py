@@ -52,7 +52,9 @@ def test_invert_values_spelled_out() -> None:
 
 def test_forward_values() -> None:
     u = torch.tensor([[0.0, 0.0], [1.5, -10.0], [-1e6, 1e6]])
-    torch.testing.assert_close(transforms.make("clip", LOW, HIGH).forward(u), torch.tensor([[0.0, 0], [1, 0], [-1, 720]]))
+    torch.testing.assert_close(
+        transforms.make("clip", LOW, HIGH).forward(u), torch.tensor([[0.0, 0], [1, 0], [-1, 720]])
+    )
     squash = transforms.make("squash", LOW, HIGH).forward(u)
     torch.testing.assert_close(squash[0], torch.tensor([0.0, 360.0]))  # tanh(0) = 0: the midpoint
     torch.testing.assert_close(squash[2], torch.tensor([-1.0, 720.0]))  # saturated at the bounds
@@ -75,7 +77,7 @@ def test_squash_backward_is_autograd_through_tanh_head() -> None:
 
 def test_clip_backward_is_autograd_through_clamp_off_the_bounds() -> None:
     gen = torch.Generator().manual_seed(1)
-    u = (torch.randn(256, 2, generator=gen) * torch.tensor([2.0, 700.0]) + torch.tensor([0.0, 360.0]))
+    u = torch.randn(256, 2, generator=gen) * torch.tensor([2.0, 700.0]) + torch.tensor([0.0, 360.0])
     u.requires_grad_(True)
     g = torch.randn(256, 2, generator=gen)
     (autograd_g,) = torch.autograd.grad((torch.clamp(u, torch.tensor(LOW), torch.tensor(HIGH)) * g).sum(), u)

@@ -93,11 +93,19 @@ class DDPG:
         action_dim, m = self.low.numel(), self.n_members
         net = dict(hidden_sizes=cfg.hidden_sizes, activation=cfg.activation, final_init=cfg.final_init)
         self.actor = Actor(
-            m, obs_dim, action_dim, generators=[torch_generator(s, "actor") for s in seeds],
-            bias_init=cfg.actor_bias_init, **net,  # type: ignore[arg-type]
+            m,
+            obs_dim,
+            action_dim,
+            generators=[torch_generator(s, "actor") for s in seeds],
+            bias_init=cfg.actor_bias_init,
+            **net,  # type: ignore[arg-type]
         ).to(self.device)
         self.critic = Critic(
-            m, obs_dim, action_dim, generators=[torch_generator(s, "critic") for s in seeds], **net  # type: ignore[arg-type]
+            m,
+            obs_dim,
+            action_dim,
+            generators=[torch_generator(s, "critic") for s in seeds],
+            **net,  # type: ignore[arg-type]
         ).to(self.device)
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
@@ -151,8 +159,10 @@ class DDPG:
             (dq_da,) = torch.autograd.grad(q.sum(), a)  # per-sample ascent direction, not scaled by 1/B
             # 2) The seam: change dQ/da on its way to the actor.
             g_u = self.transform.backward(dq_da, u.detach())
-            # 3) Surrogate whose theta-gradient is -mean_b g_u . du/dtheta: with g_u = dQ/da * da/du (identity,
-            #    squash) this is exactly -d mean_b Q(s, forward(mu_theta(s))) / dtheta, the DDPG policy gradient.
+            # 3) Surrogate whose theta-gradient is -mean_b g_u . du/dtheta (g_u is a constant here).
+            #    When g_u = dQ/da * da/du (identity, squash, clip) this is exactly
+            #    -d mean_b Q(s, forward(mu(s))) / dtheta, the DDPG policy gradient;
+            #    the other transforms hand the actor a modified direction instead.
             loss = -(g_u * u).sum(-1).mean(-1)  # [M]
         else:
             stash: dict[str, Tensor] = {}
@@ -191,6 +201,14 @@ class DDPG:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for name in ("actor", "critic", "actor_target", "critic_target", "actor_opt", "critic_opt", "exploration"):
+        for name in (
+            "actor",
+            "critic",
+            "actor_target",
+            "critic_target",
+            "actor_opt",
+            "critic_opt",
+            "exploration",
+        ):
             getattr(self, name).load_state_dict(state[name])
         self.num_updates = int(state["num_updates"])

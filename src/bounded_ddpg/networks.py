@@ -8,8 +8,10 @@ how many other members share the process.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -34,7 +36,7 @@ class MemberLinear(nn.Module):
 
     @torch.no_grad()
     def init_uniform(self, generators: Sequence[torch.Generator], bound: float | None = None) -> None:
-        """U(-bound, bound) for weights and biases; default 1/sqrt(fan_in), which is torch's nn.Linear init."""
+        """U(-bound, bound) for weights and biases; default 1/sqrt(fan_in), torch's nn.Linear init."""
         bound = 1.0 / math.sqrt(self.in_features) if bound is None else bound
         for m, generator in enumerate(generators):
             self.weight[m].uniform_(-bound, bound, generator=generator)
@@ -63,11 +65,16 @@ class MLP(nn.Module):
         if len(generators) != n_members:
             raise ValueError(f"need one generator per member: {len(generators)} for {n_members} members")
         sizes = [in_features, *hidden_sizes, out_features]
-        self.layers = nn.ModuleList(MemberLinear(n_members, i, o) for i, o in zip(sizes, sizes[1:]))
-        self.activation = ACTIVATIONS[activation]
-        for layer in self.layers[:-1]:
+        linears = [MemberLinear(n_members, i, o) for i, o in itertools.pairwise(sizes)]
+        for layer in linears[:-1]:
             layer.init_uniform(generators)
-        self.layers[-1].init_uniform(generators, final_init if final_init > 0 else None)
+        linears[-1].init_uniform(generators, final_init if final_init > 0 else None)
+        self.layers = nn.ModuleList(linears)
+        self.activation = ACTIVATIONS[activation]
+
+    @property
+    def output_layer(self) -> MemberLinear:
+        return cast(MemberLinear, self.layers[-1])
 
     def forward(self, x: Tensor) -> Tensor:
         for layer in self.layers[:-1]:
@@ -94,7 +101,8 @@ class Actor(MLP):
             if len(bias_init) != action_dim:
                 raise ValueError(f"actor_bias_init has {len(bias_init)} values for {action_dim} action dims")
             with torch.no_grad():
-                self.layers[-1].bias.copy_(torch.tensor(bias_init, dtype=torch.float32).expand_as(self.layers[-1].bias))
+                bias = self.output_layer.bias
+                bias.copy_(torch.tensor(bias_init, dtype=torch.float32).expand_as(bias))
 
 
 class Critic(MLP):

@@ -78,7 +78,10 @@ class ReplayBuffer:
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
         idx = torch.stack(
-            [torch.randint(self.size, (batch_size,), generator=g, device=self.device) for g in self.generators]
+            [
+                torch.randint(self.size, (batch_size,), generator=g, device=self.device)
+                for g in self.generators
+            ]
         )
         return Batch(**{key: value[self.members, idx] for key, value in self.storage.items()})
 

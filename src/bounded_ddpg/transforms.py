@@ -11,7 +11,8 @@ Sign convention, stated once for the whole package: ``dq_da`` and everything ``b
 directions on Q (positive = "increase this action"). The actor's loss negates exactly once (see agent.py).
 
 Every transform is pure and vectorised (torch.where, no Python loop over the batch, no device transfer) and
-takes per-dimension bounds ``low``/``high`` from the action space; any leading shape ([B, A], [M, B, A]) works.
+takes per-dimension bounds ``low``/``high`` from the action space; any leading shape ([B, A], [M, B, A])
+works.
 Adding a transform is one subclass here (its ``name`` registers it) plus one file in ``conf/transform/``.
 """
 
@@ -39,7 +40,9 @@ class ActionGradientTransform:
 
     def __init__(self, low: Tensor, high: Tensor) -> None:
         if low.shape != high.shape or low.dim() != 1:
-            raise ValueError(f"low and high must be 1-D of equal shape, got {tuple(low.shape)}, {tuple(high.shape)}")
+            raise ValueError(
+                f"low and high must be 1-D of equal shape, got {tuple(low.shape)}, {tuple(high.shape)}"
+            )
         if not bool(torch.all(high > low)):
             raise ValueError(f"every bound needs low < high, got low={low.tolist()} high={high.tolist()}")
         self.low = low
