@@ -1,0 +1,267 @@
+"""What the report writes: the table (plain text, Markdown, LaTeX booktabs, CSV) and the learning curves.
+
+Tables render the rows computed in report.py; no statistics are computed here except the curves' bands.
+Curves: evaluation return over training, one panel per environment. Each line is one report cell (a
+transform, plus any `--by` values): the mean over its runs, with a 95%
+percentile bootstrap band of that mean. Runs whose evaluation points differ are linearly interpolated onto a
+common grid spanning the range every run of the cell covers (no extrapolation).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from bounded_ddpg.stats import CONFIDENCE, Array, Row, TableInfo
+
+# One curve of one run: (x, evaluation return), both 1-D and of equal length, x increasing.
+Curve = tuple[Array, Array]
+MAX_GRID = 200
+
+
+def mean_band(curves: Array, reps: int, seed: int) -> tuple[Array, Array, Array]:
+    """Across-run mean of `curves` [runs, points] and its 95% percentile bootstrap band per point.
+
+    With a single run the band collapses onto the mean.
+    """
+    m = curves.mean(axis=0)
+    if curves.shape[0] < 2:
+        return m, m.copy(), m.copy()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, curves.shape[0], size=(reps, curves.shape[0]))
+    boot = curves[idx].mean(axis=1)
+    alpha = (1.0 - CONFIDENCE) / 2
+    lo, hi = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
+    return m, lo, hi
+
+
+def common_grid(curves: list[Curve]) -> Array | None:
+    """The runs' own x when they all agree, else an even grid over the range all of them cover."""
+    xs = [c[0] for c in curves if c[0].size > 0]
+    if not xs:
+        return None
+    if all(x.shape == xs[0].shape and np.array_equal(x, xs[0]) for x in xs):
+        return xs[0]
+    lo, hi = max(float(x[0]) for x in xs), min(float(x[-1]) for x in xs)
+    if lo > hi:
+        return None
+    n = min(MAX_GRID, max(x.size for x in xs))
+    return np.linspace(lo, hi, n) if hi > lo else np.array([lo])
+
+
+def interpolate(curves: list[Curve], grid: Array) -> Array:
+    """Every run's return on `grid`, stacked as [runs, points]."""
+    return np.stack([np.interp(grid, x, y) for x, y in curves if x.size > 0])
+
+
+def plot_curves(
+    panels: dict[str, dict[str, list[Curve]]], x_label: str, out_dir: Path, reps: int, seed: int
+) -> list[Path]:
+    """Draw `panels` (env -> line label -> runs' curves) into curves.png and curves.pdf in `out_dir`."""
+    envs = list(panels)
+    labels = list(dict.fromkeys(label for env in envs for label in panels[env]))
+    colors = {label: plt.get_cmap("tab10")(i % 10) for i, label in enumerate(labels)}
+    ncols = min(3, max(1, len(envs)))
+    nrows = -(-max(1, len(envs)) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False)
+    for ax, env in zip(axes.flat, envs, strict=False):
+        for label, curves in panels[env].items():
+            grid = common_grid(curves)
+            if grid is None:
+                continue
+            m, lo, hi = mean_band(interpolate(curves, grid), reps, seed)
+            n = len(curves)
+            ax.plot(grid, m, color=colors[label], label=f"{label} (N={n})", lw=1.6)
+            if n > 1:
+                ax.fill_between(grid, lo, hi, color=colors[label], alpha=0.2, lw=0)
+        ax.set_title(env)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel("evaluation return")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small", frameon=False)
+    for ax in list(axes.flat)[len(envs) :]:
+        ax.set_visible(False)
+    fig.suptitle("Mean evaluation return, 95% bootstrap band over runs", fontsize="medium")
+    fig.tight_layout()
+    paths = [out_dir / "curves.png", out_dir / "curves.pdf"]
+    for p in paths:
+        fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return paths
+
+
+def fmt(v: float | None) -> str:
+    """A number with 3 significant-ish decimals, scaled to its size; '-' for missing."""
+    if v is None or not math.isfinite(v):
+        return "-"
+    a = abs(v)
+    return f"{v:.{3 if a < 10 else 2 if a < 100 else 1 if a < 1000 else 0}f}"
+
+
+def fmt_ci(point: float, ci: tuple[float, float] | None, n: int) -> str:
+    """'point [lo, hi]'; '[n/a]' for a single run; '-' for an empty cell."""
+    if n == 0 or not math.isfinite(point):
+        return "-"
+    return f"{fmt(point)} [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else f"{fmt(point)} [n/a]"
+
+
+def columns(rows: list[Row], info: TableInfo) -> list[tuple[str, list[str]]]:
+    """The table as (header, cells) columns, shared by the text and Markdown renderers."""
+    cols = [("env", [r.env for r in rows]), ("transform", [r.transform for r in rows])]
+    cols += [(key, [r.by[i] for r in rows]) for i, key in enumerate(info.by)]
+    cols += [
+        ("N", [str(r.stats.n) for r in rows]),
+        ("diverged", [str(r.diverged) for r in rows]),
+        ("mean [95% CI]", [fmt_ci(r.stats.mean, r.stats.mean_ci, r.stats.n) for r in rows]),
+        ("IQM [95% CI]", [fmt_ci(r.stats.iqm, r.stats.iqm_ci, r.stats.n) for r in rows]),
+        ("median", [fmt(r.stats.median) for r in rows]),
+    ]
+    if info.show_p_goal:
+        cols.append(("P(goal)", [fmt(r.p_goal) for r in rows]))
+    if info.baseline:
+        poi = ["base" if r.is_baseline else fmt_ci(r.poi or math.nan, r.poi_ci, r.stats.n) for r in rows]
+        cols.append((f"P(> {info.baseline}) [95% CI]", poi))
+    cols.append(("at bounds %", [fmt(r.at_bounds_pct) for r in rows]))
+    cols.append(("out of bounds %", [fmt(r.out_of_bounds_pct) for r in rows]))
+    return cols
+
+
+def render_text(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
+    """An aligned plain-text table, then the notes."""
+    cols = columns(rows, info)
+    nleft = 2 + len(info.by)
+    widths = [max(len(h), *(len(c) for c in cells)) for h, cells in cols]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < nleft else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    out = [line([h for h, _ in cols]), "  ".join("-" * w for w in widths)]
+    out += [line([cells[i] for _, cells in cols]) for i in range(len(rows))]
+    return "\n".join([*out, *([""] + ["Notes:"] + [f"- {n}" for n in notes] if notes else [])]) + "\n"
+
+
+def render_markdown(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
+    """A GitHub-flavoured Markdown table, then the notes as a list."""
+    cols = columns(rows, info)
+    nleft = 2 + len(info.by)
+    widths = [max(3, len(h), *(len(c) for c in cells)) for h, cells in cols]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join(
+        ("-" * (w + 2)) if i < nleft else ("-" * (w + 1) + ":") for i, w in enumerate(widths)
+    )
+    out = [line([h for h, _ in cols]), rule + "|"]
+    out += [line([cells[i] for _, cells in cols]) for i in range(len(rows))]
+    out += ["", caption(rows, info, latex=False)]
+    if notes:
+        out += ["", "**Notes**", "", *[f"- {n}" for n in notes]]
+    return "\n".join(out) + "\n"
+
+
+def tex(s: str) -> str:
+    """Escape LaTeX special characters in a name."""
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+        s = s.replace(a, b)
+    return s
+
+
+def caption(rows: list[Row], info: TableInfo, latex: bool) -> str:
+    """What the numbers are: final evaluation return, 95% stratified bootstrap CIs over N runs."""
+    ns = sorted({r.stats.n for r in rows if r.stats.n > 0})
+    n_txt = "N = " + (f"{ns[0]}" if len(ns) == 1 else f"{ns[0]} to {ns[-1]}" if ns else "0")
+    pct = "\\%" if latex else "%"
+    text = (
+        f"Final evaluation return per environment and transform. Brackets: 95{pct} stratified bootstrap "
+        f"confidence intervals (percentile, {info.reps} resamples, seed {info.seed}) over the N finished "
+        f"runs of each cell ({'$' + n_txt + '$' if latex else n_txt}); IQM is the interquartile mean."
+    )
+    if any(r.stats.n == 1 for r in rows):
+        text += " Cells with a single run have no interval (n/a)."
+    if info.baseline:
+        text += f" P(> {info.baseline}) is the probability of improvement over {info.baseline}."
+    if any(r.diverged for r in rows):
+        text += " Diverged runs are counted but excluded from the statistics."
+    return text + (" Best IQM per environment in bold." if latex else "")
+
+
+def render_latex(rows: list[Row], info: TableInfo) -> str:
+    """A booktabs table; the best IQM per environment (ties included) is bold."""
+    best = {env: max((r.stats.iqm for r in rows if r.env == env and r.stats.n > 0), default=math.nan)
+            for env in {r.env for r in rows}}  # fmt: skip
+    heads = [
+        "Env",
+        "Transform",
+        *[tex(b) for b in info.by],
+        "$N$",
+        "Div.",
+        r"Mean [95\% CI]",
+        r"IQM [95\% CI]",
+    ]
+    heads += ["Median", *(["P(goal)"] if info.show_p_goal else [])]
+    heads += [rf"$P(>\mathrm{{{tex(info.baseline)}}})$"] if info.baseline else []
+    heads += [r"At bounds (\%)", r"Out of bounds (\%)"]
+    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption(rows, info, latex=True)}}}"]
+    lines += [
+        r"\label{tab:bounded-ddpg}",
+        r"\begin{tabular}{" + "l" * (2 + len(info.by)) + "r" * (len(heads) - 2 - len(info.by)) + "}",
+    ]
+    lines += [r"\toprule", " & ".join(heads) + r" \\", r"\midrule"]
+    prev: str | None = None
+    for r in rows:
+        if prev is not None and r.env != prev:
+            lines.append(r"\midrule")
+        iqm = fmt_ci(r.stats.iqm, r.stats.iqm_ci, r.stats.n)
+        if r.stats.n > 0 and r.stats.iqm == best[r.env]:
+            iqm = rf"\textbf{{{fmt(r.stats.iqm)}}}" + iqm[len(fmt(r.stats.iqm)) :]
+        cells = [
+            tex(r.env) if r.env != prev else "",
+            tex(r.transform),
+            *[tex(b) for b in r.by],
+            str(r.stats.n),
+        ]
+        cells += [str(r.diverged), fmt_ci(r.stats.mean, r.stats.mean_ci, r.stats.n), iqm, fmt(r.stats.median)]
+        cells += [fmt(r.p_goal)] if info.show_p_goal else []
+        cells += (
+            [("--" if r.is_baseline else fmt_ci(r.poi or math.nan, r.poi_ci, r.stats.n))]
+            if info.baseline
+            else []
+        )
+        cells += [fmt(r.at_bounds_pct), fmt(r.out_of_bounds_pct)]
+        lines.append(" & ".join(c if c != "-" else "--" for c in cells) + r" \\")
+        prev = r.env
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(rows: list[Row], info: TableInfo) -> str:
+    """Full-precision numbers, one column per quantity; empty where undefined."""
+
+    def num(v: float | None) -> str:
+        return "" if v is None or not math.isfinite(v) else repr(float(v))
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["env", "transform", *info.by, "n", "diverged", "mean", "mean_lo", "mean_hi", "iqm", "iqm_lo",
+                "iqm_hi", "median", "p_goal", "baseline", "poi", "poi_lo", "poi_hi", "at_bounds_pct",
+                "out_of_bounds_pct", "missing_seeds"])  # fmt: skip
+    for r in rows:
+        s, mc, ic, pc = r.stats, r.stats.mean_ci, r.stats.iqm_ci, r.poi_ci
+        w.writerow([r.env, r.transform, *r.by, s.n, r.diverged, num(s.mean), num(mc and mc[0]),
+                    num(mc and mc[1]), num(s.iqm), num(ic and ic[0]), num(ic and ic[1]), num(s.median),
+                    num(r.p_goal), info.baseline or "", num(r.poi), num(pc and pc[0]), num(pc and pc[1]),
+                    num(r.at_bounds_pct), num(r.out_of_bounds_pct),
+                    " ".join(map(str, r.missing_seeds))])  # fmt: skip
+    return buf.getvalue()
