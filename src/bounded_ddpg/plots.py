@@ -3,8 +3,8 @@
 Tables render the rows computed in report.py; no statistics are computed here except the curves' bands.
 Curves: evaluation return over training, one panel per environment. Each line is one report cell (a
 transform, plus any `--by` values): the mean over its runs, with a 95%
-percentile bootstrap band of that mean. Runs whose evaluation points differ are linearly interpolated onto a
-common grid spanning the range every run of the cell covers (no extrapolation).
+percentile bootstrap band of that mean. Runs whose evaluation points differ are linearly interpolated onto the
+union of their evaluation points within the range every run of the cell covers (no extrapolation).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from pathlib import Path
 
 import matplotlib
@@ -44,7 +45,7 @@ def mean_band(curves: Array, reps: int, seed: int) -> tuple[Array, Array, Array]
 
 
 def common_grid(curves: list[Curve]) -> Array | None:
-    """The runs' own x when they all agree, else an even grid over the range all of them cover."""
+    """The runs' own x when they all agree, else the union of their x within the range all of them cover."""
     xs = [c[0] for c in curves if c[0].size > 0]
     if not xs:
         return None
@@ -53,8 +54,9 @@ def common_grid(curves: list[Curve]) -> Array | None:
     lo, hi = max(float(x[0]) for x in xs), min(float(x[-1]) for x in xs)
     if lo > hi:
         return None
-    n = min(MAX_GRID, max(x.size for x in xs))
-    return np.linspace(lo, hi, n) if hi > lo else np.array([lo])
+    grid = np.unique(np.concatenate(xs))
+    grid = grid[(grid >= lo) & (grid <= hi)]
+    return grid if grid.size <= MAX_GRID else np.linspace(lo, hi, MAX_GRID)
 
 
 def interpolate(curves: list[Curve], grid: Array) -> Array:
@@ -98,40 +100,48 @@ def plot_curves(
     return paths
 
 
-def fmt(v: float | None) -> str:
-    """A number with 3 significant-ish decimals, scaled to its size; '-' for missing."""
-    if v is None or not math.isfinite(v):
-        return "-"
-    a = abs(v)
-    return f"{v:.{3 if a < 10 else 2 if a < 100 else 1 if a < 1000 else 0}f}"
+def fmt(v: float | None, d: int) -> str:
+    """`v` with `d` decimals; '-' for missing."""
+    return "-" if v is None or not math.isfinite(v) else f"{v:.{d}f}"
 
 
-def fmt_ci(point: float, ci: tuple[float, float] | None, n: int) -> str:
+def fmt_ci(point: float | None, ci: tuple[float, float] | None, n: int, d: int) -> str:
     """'point [lo, hi]'; '[n/a]' for a single run; '-' for an empty cell."""
-    if n == 0 or not math.isfinite(point):
+    if n == 0 or point is None or not math.isfinite(point):
         return "-"
-    return f"{fmt(point)} [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else f"{fmt(point)} [n/a]"
+    return f"{fmt(point, d)} [{fmt(ci[0], d)}, {fmt(ci[1], d)}]" if ci else f"{fmt(point, d)} [n/a]"
+
+
+def decimals(rows: list[Row]) -> dict[str, int]:
+    """Decimals for returns, per environment: 3 below 10, 2 below 100, 1 below 1000, else 0."""
+    out: dict[str, int] = {}
+    for env in {r.env for r in rows}:
+        s = [r.stats for r in rows if r.env == env]
+        vals = [abs(v) for c in s for v in (c.mean, c.iqm, c.median, *(c.mean_ci or ()), *(c.iqm_ci or ()))]
+        m = max((v for v in vals if math.isfinite(v)), default=0.0)
+        out[env] = 3 if m < 10 else 2 if m < 100 else 1 if m < 1000 else 0
+    return out
+
+
+def cells(r: Row, info: TableInfo, d: int) -> dict[str, str]:
+    """One row's formatted cells, keyed by column name (text and Markdown headers)."""
+    s = r.stats
+    c = {"env": r.env, "transform": r.transform, **dict(zip(info.by, r.by, strict=True))}
+    c |= {"N": str(s.n), "diverged": str(r.diverged), "mean [95% CI]": fmt_ci(s.mean, s.mean_ci, s.n, d)}
+    c |= {"IQM [95% CI]": fmt_ci(s.iqm, s.iqm_ci, s.n, d), "median": fmt(s.median, d)}
+    if info.show_p_goal:
+        c["P(goal)"] = fmt(r.p_goal, 2)
+    if info.baseline:
+        c[f"P(> {info.baseline}) [95% CI]"] = "base" if r.is_baseline else fmt_ci(r.poi, r.poi_ci, s.n, 2)
+    return c | {"at bounds %": fmt(r.at_bounds_pct, 1), "out of bounds %": fmt(r.out_of_bounds_pct, 1)}
 
 
 def columns(rows: list[Row], info: TableInfo) -> list[tuple[str, list[str]]]:
     """The table as (header, cells) columns, shared by the text and Markdown renderers."""
-    cols = [("env", [r.env for r in rows]), ("transform", [r.transform for r in rows])]
-    cols += [(key, [r.by[i] for r in rows]) for i, key in enumerate(info.by)]
-    cols += [
-        ("N", [str(r.stats.n) for r in rows]),
-        ("diverged", [str(r.diverged) for r in rows]),
-        ("mean [95% CI]", [fmt_ci(r.stats.mean, r.stats.mean_ci, r.stats.n) for r in rows]),
-        ("IQM [95% CI]", [fmt_ci(r.stats.iqm, r.stats.iqm_ci, r.stats.n) for r in rows]),
-        ("median", [fmt(r.stats.median) for r in rows]),
-    ]
-    if info.show_p_goal:
-        cols.append(("P(goal)", [fmt(r.p_goal) for r in rows]))
-    if info.baseline:
-        poi = ["base" if r.is_baseline else fmt_ci(r.poi or math.nan, r.poi_ci, r.stats.n) for r in rows]
-        cols.append((f"P(> {info.baseline}) [95% CI]", poi))
-    cols.append(("at bounds %", [fmt(r.at_bounds_pct) for r in rows]))
-    cols.append(("out of bounds %", [fmt(r.out_of_bounds_pct) for r in rows]))
-    return cols
+    dec = decimals(rows)
+    table = [cells(r, info, dec[r.env]) for r in rows]
+    heads = list(cells(rows[0], info, 3)) if rows else []
+    return [(h, [t[h] for t in table]) for h in heads]
 
 
 def render_text(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
@@ -158,7 +168,11 @@ def render_markdown(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
     widths = [max(3, len(h), *(len(c) for c in cells)) for h, cells in cols]
 
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+        padded = [
+            c.ljust(w) if i < nleft else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(padded) + " |"
 
     rule = "|" + "|".join(
         ("-" * (w + 2)) if i < nleft else ("-" * (w + 1) + ":") for i, w in enumerate(widths)
@@ -198,7 +212,7 @@ def caption(rows: list[Row], info: TableInfo, latex: bool) -> str:
 
 
 def render_latex(rows: list[Row], info: TableInfo) -> str:
-    """A booktabs table; the best IQM per environment (ties included) is bold."""
+    """A booktabs table; the best IQM per environment (ties included) is bold; minus signs in math mode."""
     best = {env: max((r.stats.iqm for r in rows if r.env == env and r.stats.n > 0), default=math.nan)
             for env in {r.env for r in rows}}  # fmt: skip
     heads = [
@@ -211,36 +225,27 @@ def render_latex(rows: list[Row], info: TableInfo) -> str:
         r"IQM [95\% CI]",
     ]
     heads += ["Median", *(["P(goal)"] if info.show_p_goal else [])]
-    heads += [rf"$P(>\mathrm{{{tex(info.baseline)}}})$"] if info.baseline else []
+    heads += [rf"$P(>\mathrm{{{tex(info.baseline)}}})$ [95\% CI]"] if info.baseline else []
     heads += [r"At bounds (\%)", r"Out of bounds (\%)"]
+    nleft = 2 + len(info.by)
     lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption(rows, info, latex=True)}}}"]
     lines += [
         r"\label{tab:bounded-ddpg}",
-        r"\begin{tabular}{" + "l" * (2 + len(info.by)) + "r" * (len(heads) - 2 - len(info.by)) + "}",
+        r"\begin{tabular}{" + "l" * nleft + "r" * (len(heads) - nleft) + "}",
     ]
     lines += [r"\toprule", " & ".join(heads) + r" \\", r"\midrule"]
+    dec = decimals(rows)
     prev: str | None = None
     for r in rows:
-        if prev is not None and r.env != prev:
-            lines.append(r"\midrule")
-        iqm = fmt_ci(r.stats.iqm, r.stats.iqm_ci, r.stats.n)
+        c = [tex(v) if i < nleft else v for i, v in enumerate(cells(r, info, dec[r.env]).values())]
         if r.stats.n > 0 and r.stats.iqm == best[r.env]:
-            iqm = rf"\textbf{{{fmt(r.stats.iqm)}}}" + iqm[len(fmt(r.stats.iqm)) :]
-        cells = [
-            tex(r.env) if r.env != prev else "",
-            tex(r.transform),
-            *[tex(b) for b in r.by],
-            str(r.stats.n),
-        ]
-        cells += [str(r.diverged), fmt_ci(r.stats.mean, r.stats.mean_ci, r.stats.n), iqm, fmt(r.stats.median)]
-        cells += [fmt(r.p_goal)] if info.show_p_goal else []
-        cells += (
-            [("--" if r.is_baseline else fmt_ci(r.poi or math.nan, r.poi_ci, r.stats.n))]
-            if info.baseline
-            else []
-        )
-        cells += [fmt(r.at_bounds_pct), fmt(r.out_of_bounds_pct)]
-        lines.append(" & ".join(c if c != "-" else "--" for c in cells) + r" \\")
+            c[nleft + 3] = re.sub(r"^(\S+)", r"\\textbf{\1}", c[nleft + 3])
+        if r.env == prev:
+            c[0] = ""
+        else:
+            lines += [r"\midrule"] if prev is not None else []
+        c = ["--" if v in ("-", "base") else re.sub(r"(?<![\w.])-(?=\d)", "$-$", v) for v in c]
+        lines.append(" & ".join(c) + r" \\")
         prev = r.env
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
