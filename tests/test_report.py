@@ -120,7 +120,7 @@ def test_table_statistics_equal_hand_computed(out: Path) -> None:
     assert float(t[("Platform", "clip")]["out_of_bounds_pct"]) == pytest.approx(2.0)  # mean of 0.01*seed
     assert float(t[("Platform", "clip")]["at_bounds_pct"]) == pytest.approx(10.0)
     assert t[("Platform", "identity")]["poi"] == ""  # the baseline itself
-    # invert vs identity on Platform, by hand: x=0.5 wins 1 + ties 2 halves = 2; x=0.75 wins 3 + one tie = 3.5;
+    # invert vs identity on Platform, by hand: x=0.5 wins 1 + 2 half ties = 2; x=0.75 wins 3 + a tie = 3.5;
     # each x=1.0 wins 4 + one tie = 4.5 (three of them): (2 + 3.5 + 13.5) / 25 = 0.76
     x, y = RETURNS[("Platform", "invert")], RETURNS[("Platform", "identity")]
     hand = sum((a > b) + 0.5 * (a == b) for a in x for b in y) / 25
@@ -241,7 +241,7 @@ def test_read_run_dir_garbled_eval_csv(tmp_path: Path) -> None:
 
 
 def test_run_record_from_wandb() -> None:
-    """Shaped like wandb.Api(): run.config (unwrapped values), run.summary_metrics, run.state, scan_history."""
+    """Shaped like wandb.Api(): run.config (unwrapped), run.summary_metrics, run.state, scan_history."""
     cfg = {"env": {"name": "Goal", "id": "bounded_ddpg/Goal-v0"}, "transform": {"name": "invert"}, "seed": 3,
            "agent": {"lr_actor": 0.0001}}  # fmt: skip
     config = {"cfg": cfg, "transform": "invert", "seed": 3, "_wandb": {"cli_version": "0.31.0"}}
