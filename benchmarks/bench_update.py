@@ -1,0 +1,169 @@
+"""Update rate of the DDPG agent, side by side in one process (interleaved repeats, medians, ratios).
+
+    python benchmarks/bench_update.py            # all cases, ~1-2 minutes on one core
+    python benchmarks/bench_update.py --quick    # a smoke run
+
+Cases:
+* Platform settings (batch 32, [256, 128] leaky ReLU, 9 obs, 6 actions, grad clip 10): identity vs invert,
+  one member and 10 batched members, against a reference-style PA-DDPG update written the way the
+  published reference does it (nn.Linear networks, non-fused Adam, torch's global grad clipping, and
+  inverting gradients with a Python loop over the batch). Its per-sample loop is re-written here from that
+  description; no reference code is used.
+* CleanRL settings (batch 256, 256x256 ReLU, Pendulum's 3 obs and 1 action): identity vs invert.
+Every figure is milliseconds per update (for M members: per call, which updates all M).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from bounded_ddpg.agent import DDPG
+from bounded_ddpg.config import AgentConfig
+from bounded_ddpg.replay import ReplayBuffer
+
+
+def ours(
+    members: int, batch: int, hidden: list[int], activation: str, transform: str, obs: int, act: int
+) -> Callable[[], object]:
+    cfg = AgentConfig(hidden_sizes=hidden, activation=activation, batch_size=batch, grad_clip=10.0)
+    seeds = list(range(members))
+    agent = DDPG(obs, -np.ones(act), np.ones(act), cfg, transform, seeds=seeds)
+    replay = ReplayBuffer(10_000, obs, act, seeds)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(2_000):
+        replay.add(
+            torch.randn(members, obs, generator=gen), torch.rand(members, act, generator=gen) * 2 - 1,
+            torch.randn(members, generator=gen), torch.randn(members, obs, generator=gen),
+            torch.zeros(members), torch.zeros(members),
+        )  # fmt: skip
+    return lambda: agent.update(replay.sample(batch))
+
+
+class RefMLP(nn.Module):
+    def __init__(self, sizes: list[int]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in itertools.pairwise(sizes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers[:-1]:
+            x = nn.functional.leaky_relu(layer(x))
+        return self.layers[-1](x)
+
+
+def reference_style(batch: int = 32, obs: int = 9, act: int = 6) -> Callable[[], None]:
+    """A PA-DDPG update shaped like the published reference's (see module docstring)."""
+    actor, critic = RefMLP([obs, 256, 128, act]), RefMLP([obs + act, 256, 128, 1])
+    actor_t, critic_t = RefMLP([obs, 256, 128, act]), RefMLP([obs + act, 256, 128, 1])
+    actor_t.load_state_dict(actor.state_dict())
+    critic_t.load_state_dict(critic.state_dict())
+    opt_a, opt_c = torch.optim.Adam(actor.parameters(), 1e-4), torch.optim.Adam(critic.parameters(), 1e-3)
+    rng = np.random.default_rng(0)
+    data = {
+        k: rng.standard_normal((10_000, d)).astype(np.float32) for k, d in (("s", obs), ("a", act), ("r", 1))
+    }
+    data["s2"], data["t"] = data["s"][::-1].copy(), np.zeros((10_000, 1), np.float32)
+    hi, lo = torch.ones(act), -torch.ones(act)
+    rnge = hi - lo
+
+    def update() -> None:
+        idx = rng.integers(0, 10_000, batch)
+        s, a, r, s2, t = (torch.from_numpy(data[k][idx]) for k in ("s", "a", "r", "s2", "t"))
+        with torch.no_grad():
+            y = r + 0.9 * (1 - t) * critic_t(torch.cat([s2, actor_t(s2)], 1))
+        loss = nn.functional.mse_loss(critic(torch.cat([s, a], 1)), y)
+        opt_c.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(critic.parameters(), 10.0)
+        opt_c.step()
+        with torch.no_grad():
+            u = actor(s)
+        u.requires_grad = True
+        q = critic(torch.cat([s, u], 1)).mean()
+        critic.zero_grad()
+        q.backward()
+        grad = u.grad.clone()  # type: ignore[union-attr]
+        with torch.no_grad():  # inverting gradients, one sample at a time (the reference's loop)
+            for n in range(grad.shape[0]):
+                up = grad[n] > 0
+                grad[n][up] *= ((hi - u[n]) / rnge)[up]
+                grad[n][~up] *= ((u[n] - lo) / rnge)[~up]
+        out = actor(s)
+        opt_a.zero_grad()
+        out.backward(-grad)
+        nn.utils.clip_grad_norm_(actor.parameters(), 10.0)
+        opt_a.step()
+        for net, target in ((actor, actor_t), (critic, critic_t)):
+            for p, p_t in zip(net.parameters(), target.parameters()):
+                p_t.data.copy_(0.01 * p.data + 0.99 * p_t.data)
+
+    return update
+
+
+def measure(cases: dict[str, Callable[[], object]], calls: int, repeats: int) -> dict[str, float]:
+    """Median ms per call; the cases are interleaved within every repeat so drift hits all alike."""
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for fn in cases.values():
+        for _ in range(10):
+            fn()
+    for _ in range(repeats):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.perf_counter() - start) / calls * 1e3)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="few calls: a smoke run, not a measurement")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    calls, repeats = (5, 2) if args.quick else (100, 7)
+    platform = dict(batch=32, hidden=[256, 128], activation="leaky_relu", obs=9, act=6)
+    ms = measure(
+        {
+            "reference-style PA-DDPG (per-sample loop)": reference_style(),
+            "M=1 identity": ours(1, transform="identity", **platform),  # type: ignore[arg-type]
+            "M=1 invert": ours(1, transform="invert", **platform),  # type: ignore[arg-type]
+            "M=10 identity": ours(10, transform="identity", **platform),  # type: ignore[arg-type]
+            "M=10 invert": ours(10, transform="invert", **platform),  # type: ignore[arg-type]
+        },
+        calls,
+        repeats,
+    )
+    ref = ms["reference-style PA-DDPG (per-sample loop)"]
+    print(f"Platform settings (batch 32, [256,128]); median of {repeats} x {calls} calls, 1 thread")
+    for name, value in ms.items():
+        members = 10 if name.startswith("M=10") else 1
+        print(
+            f"  {name:<44} {value:7.3f} ms/call   member-updates/s vs reference: "
+            f"{ref / value * members:6.1f}x"
+        )
+    print(f"  invert / identity: M=1 {ms['M=1 invert'] / ms['M=1 identity']:.3f}, "
+          f"M=10 {ms['M=10 invert'] / ms['M=10 identity']:.3f}")  # fmt: skip
+    cleanrl = dict(batch=256, hidden=[256, 256], activation="relu", obs=3, act=1)
+    ms = measure(
+        {f"M=1 {t}": ours(1, transform=t, **cleanrl) for t in ("identity", "invert")},  # type: ignore[arg-type]
+        max(calls // 2, 2),
+        repeats,
+    )
+    print("CleanRL settings (batch 256, 256x256, Pendulum)")
+    for name, value in ms.items():
+        print(f"  {name:<44} {value:7.3f} ms/call")
+    print(f"  invert / identity: {ms['M=1 invert'] / ms['M=1 identity']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
