@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from bounded_ddpg import plots
+from bounded_ddpg import plots, tables
 from bounded_ddpg.stats import (
     FINISHED,
     RunRecord,
@@ -265,11 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(f"- {n}" for n in notes), file=sys.stderr)
         return 1
     info = TableInfo(tuple(a.by), baseline, a.reps, a.seed, any(r.p_goal is not None for r in records))
-    print(plots.render_text(rows, info, notes), end="")
+    print(tables.render_text(rows, info, notes), end="")
     a.out.mkdir(parents=True, exist_ok=True)
-    (a.out / "table.md").write_text(plots.render_markdown(rows, info, notes))
-    (a.out / "table.tex").write_text(plots.render_latex(rows, info))
-    (a.out / "table.csv").write_text(plots.render_csv(rows, info))
+    (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
+    (a.out / "table.tex").write_text(tables.render_latex(rows, info))
+    (a.out / "table.csv").write_text(tables.render_csv(rows, info))
     panels: dict[str, dict[str, list[plots.Curve]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
         xs = np.array(r.steps if a.x == "step" else r.episodes, dtype=float)
