@@ -1,0 +1,84 @@
+"""Checkpoint files: atomic, safe to load, clear when damaged; episode tapes rebuild environments exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from bounded_ddpg import checkpoint
+
+
+def test_round_trip_with_weights_only(tmp_path: Path) -> None:
+    path = tmp_path / "ck.pt"
+    state = {
+        "format": 1,
+        "step": 7,
+        "w": torch.arange(6.0).reshape(2, 3),
+        "rng": torch.Generator().get_state(),
+    }
+    checkpoint.save(path, state)
+    back = checkpoint.load(path)
+    assert back["step"] == 7 and torch.equal(back["w"], state["w"]) and torch.equal(back["rng"], state["rng"])
+    assert not (tmp_path / "ck.pt.tmp").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble", "empty"])
+def test_damaged_file_names_itself(tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "ck.pt"
+    checkpoint.save(path, {"format": 1, "w": torch.randn(100, 100)})
+    data = path.read_bytes()
+    path.write_bytes(
+        {"truncate": data[: len(data) // 2], "garble": data[:64] + b"x" * 500, "empty": b""}[damage]
+    )
+    with pytest.raises(checkpoint.CheckpointError, match=r"cannot read checkpoint .*ck\.pt"):
+        checkpoint.load(path)
+
+
+def test_foreign_file_is_refused(tmp_path: Path) -> None:
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(checkpoint.CheckpointError, match="not a bounded_ddpg checkpoint"):
+        checkpoint.load(tmp_path / "other.pt")
+
+
+def test_a_killed_writer_leaves_the_previous_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ck.pt"
+    checkpoint.save(path, {"format": 1, "step": 1})
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process dies between writing the temp file and renaming it
+
+    monkeypatch.setattr(checkpoint.os, "replace", die)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(path, {"format": 1, "step": 2})
+    assert checkpoint.load(path)["step"] == 1
+
+
+@pytest.mark.parametrize("env_id", ["Pendulum-v1", "MountainCarContinuous-v0"])
+@pytest.mark.parametrize("first_episode", [True, False])
+def test_tape_rebuilds_the_episode_exactly(tmp_path: Path, env_id: str, first_episode: bool) -> None:
+    env, fresh = gym.make(env_id), gym.make(env_id)
+    tape = checkpoint.EpisodeTape()
+    obs, _ = tape.reset(env, seed=3)
+    rng = np.random.default_rng(0)
+    if not first_episode:  # a later episode: reset without a seed, from wherever the RNG stands
+        for _ in range(5):
+            env.step(env.action_space.sample())
+        obs, _ = tape.reset(env)
+    for _ in range(17):
+        action = rng.uniform(-1, 1, size=env.action_space.shape).astype(np.float32)
+        tape.record(action)
+        obs, *_ = env.step(action)
+    checkpoint.save(tmp_path / "ck.pt", {"format": 1, "tape": tape.state_dict()})
+    restored = checkpoint.EpisodeTape().restore(fresh, checkpoint.load(tmp_path / "ck.pt")["tape"])
+    assert np.array_equal(restored, obs)
+    action = np.full(env.action_space.shape, 0.3, np.float32)
+    a, b = env.step(action), fresh.step(action)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1] and a[2:4] == b[2:4]
+    # and the environment's RNG continues identically into the next episode
+    assert np.array_equal(env.reset()[0], fresh.reset()[0])
