@@ -67,8 +67,8 @@ def bound_diagnostics(u: Tensor, dq_da: Tensor, g_u: Tensor, low: Tensor, high: 
 def clip_grad_norm_per_member(params: Sequence[Tensor], max_norm: float) -> None:
     """Scale each member's gradient so that its L2 norm over all of ``params`` is at most max_norm."""
     grads = [p.grad for p in params if p.grad is not None]
-    norms = torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads])  # [params, M]
-    scale = (max_norm / (torch.linalg.vector_norm(norms, dim=0) + 1e-6)).clamp(max=1.0)
+    norms = torch.linalg.vector_norm(torch.cat([g.flatten(1) for g in grads], dim=1), dim=1)  # [M]
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
     for g in grads:
         g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
 
