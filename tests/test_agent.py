@@ -15,7 +15,7 @@ from bounded_ddpg.replay import Batch, ReplayBuffer
 
 
 def make_agent(
-    transform: str,
+    transform: str | list[str],
     actor_grad: str,
     seed: int,
     obs_dim: int = 3,
@@ -188,3 +188,28 @@ def test_diagnostics_count_outputs_outside_and_at_the_bounds() -> None:
     assert metrics["frac_out_of_bounds"].item() == pytest.approx(0.5)
     assert metrics["frac_at_bounds"].item() == pytest.approx(0.5)
     assert metrics["mean_excess"].item() == pytest.approx((80 / 720) / 2, rel=1e-5)
+
+
+def test_members_with_different_transforms_match_their_single_runs() -> None:
+    names = ["identity", "clip", "zero", "squash", "invert"]
+    kwargs = dict(final_init=2.0, lr_actor=1e-2)  # outputs spread beyond the bounds: transforms differ
+    batched = make_agent(names, "chain", seed=0, seeds=[10, 11, 12, 13, 14], **kwargs)  # type: ignore[arg-type]
+    singles = [make_agent(n, "chain", seed=10 + k, **kwargs) for k, n in enumerate(names)]  # type: ignore[arg-type]
+    batches = [random_batch(s, m=5) for s in range(4)]
+    obs = torch.randn(5, 3, generator=torch.Generator().manual_seed(9))
+    for k, single in enumerate(singles):
+        torch.testing.assert_close(batched.act(obs, explore=False)[k], single.act(obs[k : k + 1], False)[0])
+    for batch in batches:
+        batched.update(batch)
+        for k, single in enumerate(singles):
+            single.update(Batch(*(x[k : k + 1] for x in batch)))
+    for k, single in enumerate(singles):
+        for p_b, p_s in zip(batched.actor.parameters(), single.actor.parameters()):
+            torch.testing.assert_close(p_b[k], p_s[0], rtol=1e-5, atol=1e-6)
+    bias = batched.actor.output_layer.bias
+    assert not torch.allclose(bias[0], bias[4], atol=1e-3)  # identity and invert really trained apart
+
+
+def test_one_transform_per_member_is_required() -> None:
+    with pytest.raises(ValueError, match="2 transforms for 3 members"):
+        make_agent(["identity", "invert"], "chain", seed=0, seeds=[0, 1, 2])  # type: ignore[arg-type]

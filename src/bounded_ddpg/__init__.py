@@ -4,6 +4,6 @@ Importing the package registers the native parameterised-action environments wit
 (``bounded_ddpg/Platform-v0``, ``bounded_ddpg/Goal-v0``).
 """
 
-from bounded_ddpg import envs as envs  # noqa: F401  (registration side effect)
+from bounded_ddpg import envs as envs  # registration side effect
 
 __version__ = "0.1.0"

@@ -74,19 +74,27 @@ def clip_grad_norm_per_member(params: Sequence[Tensor], max_norm: float) -> None
 
 
 class DDPG:
+    """M = len(seeds) independent DDPG learners in one set of batched networks.
+
+    Member m is initialised and explores from its own seed's streams; ``transform`` is one name for all
+    members or one name per member (a whole transform ablation in one process).
+    """
+
     def __init__(
         self,
         obs_dim: int,
         low: np.ndarray,
         high: np.ndarray,
         cfg: AgentConfig,
-        transform: str,
+        transform: str | Sequence[str],
         n_discrete: int = 0,
         seeds: Sequence[int] = (0,),
         device: str = "cpu",
     ) -> None:
         if cfg.actor_grad not in ACTOR_GRADS:
             raise ValueError(f"unknown actor_grad {cfg.actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
+        if not isinstance(transform, str) and len(transform) != len(seeds):
+            raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
         self.transform = transforms.make(transform, low, high).to(self.device)
         self.low, self.high = self.transform.low, self.transform.high
@@ -122,7 +130,7 @@ class DDPG:
 
         Not clipped: the caller clips for the environment and stores raw or clipped per store_action.
         """
-        a = self.transform.forward(self.actor(obs.to(self.device).unsqueeze(1)).squeeze(1))
+        a = self.transform.forward(self.actor(obs.to(self.device).unsqueeze(1))).squeeze(1)
         return self.exploration(a) if explore else a
 
     def end_episode(self, mask: Tensor) -> None:
