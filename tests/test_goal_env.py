@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -98,11 +99,27 @@ def test_gymnasium_api_and_render() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [np.zeros(7), (0, (np.zeros(1), np.zeros(1), np.zeros(1))), (1.5, (np.zeros(2), np.zeros(1), np.zeros(1))),
-     (0, (np.zeros(2), np.full(1, np.nan), np.zeros(1))), None],
-)  # fmt: skip
+    [
+        np.zeros(7),
+        (0, (np.zeros(1), np.zeros(1), np.zeros(1))),
+        (1.5, (np.zeros(2), np.zeros(1), np.zeros(1))),
+        (0, (np.zeros(2), np.full(1, np.nan), np.zeros(1))),
+        None,
+    ],
+)
 def test_bad_actions_raise_value_error(bad: object) -> None:
     env = GoalEnv()
     env.reset(seed=0)
     with pytest.raises(ValueError, match="action space"):
         env.step(bad)
+
+
+def test_record_episode_writes_a_gif_and_a_still(tmp_path: Path) -> None:
+    from bounded_ddpg.envs.record import record_episode, scripted_policy
+
+    gif, png = tmp_path / "goal.gif", tmp_path / "goal.png"
+    result = record_episode("Goal", scripted_policy("Goal", 0), gif, seed=0, still=png)
+    assert result["return"] == 50.0 and result["steps"] == 1 and result["frames"] > 2
+    assert gif.stat().st_size > 0 and png.stat().st_size > 0
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
+        record_episode("Goal", scripted_policy("Goal", 0), tmp_path / "x.avi", seed=0)

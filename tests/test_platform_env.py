@@ -85,7 +85,7 @@ def test_two_hundred_steps_truncate() -> None:
     # reach platform 3 (no enemy there), then stand still (run with zero power) until the limit
     env = PlatformEnv()
     prefix = GOAL_SEQUENCE[:-1]
-    _, infos, term = rollout(env, prefix, seed=0)
+    _, _, term = rollout(env, prefix, seed=0)
     assert not term and 985.0 <= env.x < X_MAX
     for i in range(len(prefix), MAX_STEPS):
         _, r, term, trunc, info = env.step(act(0, 0.0))
@@ -125,9 +125,15 @@ def test_gymnasium_api() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [np.zeros(6), (0,), (3, (np.zeros(1), np.zeros(1), np.zeros(1))), (0, (np.zeros(2), np.zeros(1), np.zeros(1))),
-     ("run", (np.zeros(1), np.zeros(1), np.zeros(1))), (0, (np.zeros(1), np.zeros(1)))],
-)  # fmt: skip
+    [
+        np.zeros(6),
+        (0,),
+        (3, (np.zeros(1), np.zeros(1), np.zeros(1))),
+        (0, (np.zeros(2), np.zeros(1), np.zeros(1))),
+        ("run", (np.zeros(1), np.zeros(1), np.zeros(1))),
+        (0, (np.zeros(1), np.zeros(1))),
+    ],
+)
 def test_bad_actions_raise_value_error(bad: object) -> None:
     env = PlatformEnv()
     env.reset(seed=0)

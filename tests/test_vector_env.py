@@ -40,8 +40,10 @@ def _run_and_compare(env_id: str, n: int, steps: int, check: int) -> int:
     return episodes
 
 
-@pytest.mark.parametrize(("env_id", "n", "steps", "check"), [("Platform", 1, 150, 1), ("Platform", 64, 40, 6),
-                                                             ("Goal", 1, 150, 1), ("Goal", 64, 40, 6)])  # fmt: skip
+CASES = [("Platform", 1, 150, 1), ("Platform", 64, 40, 6), ("Goal", 1, 150, 1), ("Goal", 64, 40, 6)]
+
+
+@pytest.mark.parametrize(("env_id", "n", "steps", "check"), CASES)
 def test_copies_equal_single_envs(env_id: str, n: int, steps: int, check: int) -> None:
     assert _run_and_compare(env_id, n, steps, check) >= 3  # several episodes, so autoreset is covered
 

@@ -33,10 +33,10 @@ def test_round_trip_and_exact_boundaries(env_id: str) -> None:
         k, params = env.action(flat)
         assert k == int(np.argmax(flat[:3]))
         sl = env.param_slices[k]
+        plo, phi = lo[sl.start - 3 : sl.stop - 3], hi[sl.start - 3 : sl.stop - 3]
         own = params[k]
-        assert np.all(own >= lo[sl.start - 3 : sl.stop - 3]) and np.all(own <= hi[sl.start - 3 : sl.stop - 3])
-        np.testing.assert_allclose(to_unit(own, lo[sl.start - 3 : sl.stop - 3], hi[sl.start - 3 : sl.stop - 3]),
-                                   flat[sl], atol=1e-12)  # fmt: skip
+        assert np.all(own >= plo) and np.all(own <= phi)
+        np.testing.assert_allclose(to_unit(own, plo, phi), flat[sl], atol=1e-12)
     np.testing.assert_array_equal(to_env_units(-np.ones_like(lo), lo, hi), lo)
     np.testing.assert_array_equal(to_env_units(np.ones_like(lo), lo, hi), hi)
     np.testing.assert_array_equal(to_unit(lo, lo, hi), -1.0)

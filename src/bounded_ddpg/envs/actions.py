@@ -28,14 +28,15 @@ def param_boxes(space: spaces.Space[Any]) -> tuple[int, list[spaces.Box]]:
     )
     if not ok:
         raise ValueError(f"expected a Tuple(Discrete(K), Tuple(Box, ...)) action space, got {space}")
-    k = int(space.spaces[0].n)  # type: ignore[index]
-    boxes = list(space.spaces[1].spaces)  # type: ignore[index]
+    disc, params = space.spaces  # type: ignore[attr-defined]
+    k = int(disc.n)
+    boxes = [b for b in params.spaces if isinstance(b, spaces.Box)]
     if len(boxes) != k:
         raise ValueError(f"{k} discrete actions but {len(boxes)} parameter boxes in {space}")
-    return k, boxes  # type: ignore[return-value]
+    return k, boxes
 
 
-def validate_tuple_action(action: Any, space: spaces.Tuple) -> ParamAction:
+def validate_tuple_action(action: Any, space: spaces.Space[Any]) -> ParamAction:
     """Check type and shapes of a Tuple action; return (k, params as float64 arrays) or raise ValueError.
 
     Parameter values are not range-checked here (the environments clip them, as the references do).
@@ -86,7 +87,7 @@ def to_unit(p: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.clip((2.0 * p - lo - hi) / (hi - lo), -1.0, 1.0)
 
 
-def validate_flat(flat: Any, dim: int, space: spaces.Box, batch: int | None = None) -> np.ndarray:
+def validate_flat(flat: Any, dim: int, space: spaces.Space[Any], batch: int | None = None) -> np.ndarray:
     """A flat action (or a (batch, dim) block) as float64, or ValueError naming the expected space."""
     try:
         arr = np.asarray(flat, dtype=np.float64)

@@ -75,7 +75,9 @@ class _SeedFirstReset(gym.Wrapper[Any, Any, Any, Any]):
         self._pending: int | None = seed
         self.env.action_space.seed(seed)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         if seed is None:
             seed = self._pending
         self._pending = None

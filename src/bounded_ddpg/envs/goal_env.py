@@ -47,7 +47,7 @@ def _obs_space() -> spaces.Box:
     return spaces.Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
 
 
-class GoalEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
+class GoalEnv(gym.Env[np.ndarray, Any]):
     """Goal on the gymnasium API: +50 for a goal, minus the ball's distance to the goal mouth otherwise.
 
     Actions: 0 kick_to(x, y) in [0, 40] x [-15, 15]; 1 and 2 shoot_goal(y) in [-7.01, 7.01] (the same
@@ -64,16 +64,19 @@ class GoalEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
         self.render_mode = render_mode
         self.observation_space = _obs_space()
         shoot = spaces.Box(-GOAL_HALF, GOAL_HALF, (1,), np.float32)
-        kick = spaces.Box(np.array([KICK_X[0], KICK_Y[0]], np.float32), np.array([KICK_X[1], KICK_Y[1]], np.float32))
+        kick = spaces.Box(
+            np.array([KICK_X[0], KICK_Y[0]], np.float32), np.array([KICK_X[1], KICK_Y[1]], np.float32)
+        )
         self.action_space = spaces.Tuple((spaces.Discrete(3), spaces.Tuple((kick, shoot, shoot))))
         self._noise = NoiseStream("uniform", NOISE_WIDTH)
         self.state = GoalState.initial(0.0)
         self.steps = 0
+        self.trail: list[GoalState] = []  # substep states of the last macro action, kept when rendering
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Player at (0, U(-15, 15)) facing (20, 0), ball just in kicking range, keeper between ball and goal."""
+        """Player at (0, U(-15, 15)) facing (20, 0), ball just in kicking range, keeper in front of goal."""
         super().reset(seed=seed)
         if seed is not None:
             self._noise.clear()
@@ -90,7 +93,10 @@ class GoalEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
         k, params = validate_tuple_action(action, self.action_space)
         if k == KICK_TO:
             p = params[0]
-            target = (min(max(float(p[0]), KICK_X[0]), KICK_X[1]), min(max(float(p[1]), KICK_Y[0]), KICK_Y[1]))
+            target = (
+                min(max(float(p[0]), KICK_X[0]), KICK_X[1]),
+                min(max(float(p[1]), KICK_Y[0]), KICK_Y[1]),
+            )
         else:
             target = (SHOOT_X, min(max(float(params[k][0]), -GOAL_HALF), GOAL_HALF))
         self.steps += 1
@@ -98,9 +104,12 @@ class GoalEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
             info = {"substeps": 0, "goal": False}
             return self._obs(), -goal_distance(self.state.ball), False, True, info
         reward, terminated, n, s = 0.0, False, 0, self.state
+        self.trail = []
         while n < MAX_SUBSTEPS:
             outcome = substep(s, target, self._noise.take(self.np_random))
             n += 1
+            if self.render_mode is not None:
+                self.trail.append(GoalState(list(s.player), list(s.keeper), list(s.ball)))
             if outcome is not None:
                 reward, terminated = outcome, True
                 break
@@ -108,10 +117,16 @@ class GoalEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
                 break
         return self._obs(), reward, terminated, False, {"substeps": n, "goal": terminated and reward > 0}
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         """An RGB uint8 picture of the pitch (numpy only), when render_mode == 'rgb_array'."""
         if self.render_mode != "rgb_array":
             return None
         from bounded_ddpg.envs.render import draw_goal
 
         return draw_goal(self.state)
+
+    def render_substeps(self, every: int = 4) -> list[np.ndarray]:
+        """Pictures of every ``every``-th substep of the last macro action (render_mode 'rgb_array')."""
+        from bounded_ddpg.envs.render import draw_goal
+
+        return [draw_goal(s) for s in self.trail[every - 1 :: every]]

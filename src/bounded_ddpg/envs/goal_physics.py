@@ -35,8 +35,9 @@ def _wrap(a: float) -> float:
     return (a + math.pi) % (2.0 * math.pi) - math.pi
 
 
-def _accelerate(e: list[float], power: float, theta: float, rate: float, rand: float, vmax: float,
-                u: list[float], i: int) -> None:  # fmt: skip
+def _accelerate(
+    e: list[float], power: float, theta: float, rate: float, rand: float, vmax: float, u: list[float], i: int
+) -> None:
     """theta *= 1 + U(-rand, rand); a = power*rate*(cos, sin) + U(-rand|v|, rand|v|); clip a and v."""
     theta *= 1.0 + rand * u[i]
     speed = math.hypot(e[2], e[3])

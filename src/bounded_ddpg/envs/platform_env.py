@@ -13,11 +13,10 @@ order, so equal seeds give bit-identical trajectories.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 import gymnasium as gym
+import numpy as np
 from gymnasium import spaces
 
 from bounded_ddpg.envs.actions import validate_tuple_action
@@ -50,15 +49,24 @@ def obs_features(x: float, vx: float, ex: float, edx: float) -> list[float]:
         w1, w2, gap, pos = 275.0, 50.0, 235.0, 475.0
     else:
         w1, w2, gap, pos = 50.0, 0.0, 0.0, 985.0
-    return [(x + 20.0) / 1055.0, vx / 100.0, ex / 1035.0, (edx + 30.0) / 60.0,
-            w1 / 275.0, w2 / 275.0, gap / 235.0, pos / 1035.0, 0.0]  # fmt: skip
+    return [
+        (x + 20.0) / 1055.0,
+        vx / 100.0,
+        ex / 1035.0,
+        (edx + 30.0) / 60.0,
+        w1 / 275.0,
+        w2 / 275.0,
+        gap / 235.0,
+        pos / 1035.0,
+        0.0,
+    ]
 
 
 def _clip(v: float, lo: float, hi: float) -> float:
     return lo if v < lo else hi if v > hi else v
 
 
-class PlatformEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
+class PlatformEnv(gym.Env[np.ndarray, Any]):
     """Platform on the gymnasium API. Observation Box(0, 1, (9,)); reward (x_end - x_start)/1035 per step.
 
     ``info["substeps"]`` is the macro action's substep count; ``info["cause"]`` is ``"goal"``, ``"enemy"``,
@@ -73,9 +81,13 @@ class PlatformEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
         self.render_mode = render_mode
         self.observation_space = spaces.Box(0.0, 1.0, (9,), np.float32)
         self.action_space = spaces.Tuple(
-            (spaces.Discrete(3), spaces.Tuple(tuple(spaces.Box(0.0, h, (1,), np.float32) for h in PARAM_HIGH)))
+            (
+                spaces.Discrete(3),
+                spaces.Tuple(tuple(spaces.Box(0.0, h, (1,), np.float32) for h in PARAM_HIGH)),
+            )
         )
         self._noise = NoiseStream("normal", NOISE_WIDTH)
+        self.trail: list[tuple[float, float, list[float]]] = []  # substep states, kept when rendering
         self._state_init()
 
     def _state_init(self) -> None:
@@ -153,8 +165,11 @@ class PlatformEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
         k, params = validate_tuple_action(action, self.action_space)
         param = _clip(float(params[k][0]), 0.0, PARAM_HIGH[k])
         x_start, cause, n = self.x, None, 0
+        self.trail = []
         while True:
             self._substep(k, param)
+            if self.render_mode is not None:
+                self.trail.append((self.x, self.y, list(self.ex)))
             n += 1
             cause = self._cause()
             if cause is not None or (n >= RUN_SUBSTEPS if k == RUN else self._standing()):
@@ -164,13 +179,19 @@ class PlatformEnv(gym.Env[np.ndarray, tuple[int, tuple[np.ndarray, ...]]]):
         truncated = cause is None and self.steps >= MAX_STEPS
         return self._obs(), reward, cause is not None, truncated, {"substeps": n, "cause": cause}
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         """An RGB uint8 picture of the level (numpy only), when render_mode == 'rgb_array'."""
         if self.render_mode != "rgb_array":
             return None
         from bounded_ddpg.envs.render import draw_platform
 
         return draw_platform(self.x, self.y, self.ex)
+
+    def render_substeps(self, every: int = 4) -> list[np.ndarray]:
+        """Pictures of every ``every``-th substep of the last macro action (render_mode 'rgb_array')."""
+        from bounded_ddpg.envs.render import draw_platform
+
+        return [draw_platform(x, y, ex) for x, y, ex in self.trail[every - 1 :: every]]
 
 
 def _decollide(

@@ -18,9 +18,20 @@ if TYPE_CHECKING:
     from bounded_ddpg.envs.goal_physics import GoalState
 
 SKY, GROUND, GAP, PLAYER, ENEMY, FLAG = (
-    (200, 225, 245), (140, 95, 55), (60, 60, 80), (40, 90, 220), (210, 40, 40), (40, 170, 70)
-)  # fmt: skip
-GRASS, LINE, NET, KEEPER, BALL = (60, 150, 70), (240, 240, 240), (190, 190, 190), (245, 150, 30), (255, 255, 255)
+    (200, 225, 245),
+    (140, 95, 55),
+    (60, 60, 80),
+    (40, 90, 220),
+    (210, 40, 40),
+    (40, 170, 70),
+)
+GRASS, LINE, NET, KEEPER, BALL = (
+    (60, 150, 70),
+    (240, 240, 240),
+    (190, 190, 190),
+    (245, 150, 30),
+    (255, 255, 255),
+)
 
 
 class Canvas:
@@ -49,7 +60,9 @@ class Canvas:
         mask = (self.xx - cx) ** 2 + (self.yy - cy) ** 2 <= (radius * self.scale) ** 2
         self.img[mask] = color
 
-    def segment(self, x0: float, y0: float, x1: float, y1: float, width: float, color: tuple[int, int, int]) -> None:
+    def segment(
+        self, x0: float, y0: float, x1: float, y1: float, width: float, color: tuple[int, int, int]
+    ) -> None:
         """A thick world line segment (width in world units)."""
         n = max(2, round(math.hypot(x1 - x0, y1 - y0) * self.scale))
         for t in np.linspace(0.0, 1.0, n):
@@ -76,7 +89,13 @@ def draw_goal(s: GoalState) -> np.ndarray:
 
     c = Canvas(-1.5, 24.0, -16.5, 16.5, 16.0, GRASS)
     lw = 0.12
-    for x0, y0, x1, y1 in ((0, -15, 20, -15), (0, 15, 20, 15), (0, -15, 0, 15), (20, -15, 20, 15)):
+    sides = (
+        (0.0, -15.0, 20.0, -15.0),
+        (0.0, 15.0, 20.0, 15.0),
+        (0.0, -15.0, 0.0, 15.0),
+        (20.0, -15.0, 20.0, 15.0),
+    )
+    for x0, y0, x1, y1 in sides:
         c.segment(x0, y0, x1, y1, lw, LINE)
     gx0, gx1, gy0, gy1 = GOAL_AREA
     for x0, y0, x1, y1 in ((gx0, gy0, gx0, gy1), (gx0, gy0, gx1, gy0), (gx0, gy1, gx1, gy1)):

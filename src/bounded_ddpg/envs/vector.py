@@ -45,6 +45,7 @@ class _FlatVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
         self.num_envs = num_envs
         self.n_discrete, self.param_slices = flat.n_discrete, flat.param_slices
         self.param_low, self.param_high, self.obs_map = flat.param_low, flat.param_high, flat.obs_map
+        self.dim = flat.dim
         self.single_action_space = flat.action_space
         self.single_observation_space = flat.observation_space
         self.action_space = batch_space(self.single_action_space, num_envs)
@@ -68,7 +69,7 @@ class _FlatVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
         return fresh
 
     def _flat(self, actions: Any) -> np.ndarray:
-        return validate_flat(actions, self.single_action_space.shape[0], self.action_space, batch=self.num_envs)
+        return validate_flat(actions, self.dim, self.action_space, batch=self.num_envs)
 
     def _finish(
         self, raw: np.ndarray, reward: np.ndarray, term: np.ndarray, trunc: np.ndarray, info: dict[str, Any]
@@ -84,7 +85,9 @@ class _FlatVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
                 final_obs[i] = obs[i].copy()
                 final_info[i] = {key: val[i] for key, val in info.items() if not key.startswith("_")}
             obs[ids] = self.obs_map(self._reset_copies(ids))
-            info.update(final_obs=final_obs, _final_obs=done.copy(), final_info=final_info, _final_info=done.copy())
+            info.update(
+                final_obs=final_obs, _final_obs=done.copy(), final_info=final_info, _final_info=done.copy()
+            )
         return obs, reward, term, trunc, info
 
     def _reset_copies(self, ids: np.ndarray) -> np.ndarray:
@@ -92,7 +95,7 @@ class _FlatVectorEnv(VectorEnv[np.ndarray, np.ndarray, np.ndarray]):
 
 
 class PlatformVectorEnv(_FlatVectorEnv):
-    """N Platform copies stepped together in numpy. info: ``substeps`` (int array), ``cause`` (object array)."""
+    """N Platform copies stepped together in numpy. info: ``substeps`` (ints), ``cause`` (objects)."""
 
     def __init__(self, num_envs: int) -> None:
         super().__init__(PlatformEnv(), num_envs)
@@ -117,9 +120,12 @@ class PlatformVectorEnv(_FlatVectorEnv):
         lo, hi = self.param_low[k], self.param_high[k]
         param = np.clip((lo * (1.0 - t) + hi * (1.0 + t)) / 2.0, lo, hi)
         reward, term, trunc, n, cause = self.batch.macro_step(k, param, self.rngs)
-        info = {"substeps": n, "_substeps": np.ones(self.num_envs, bool),
-                "cause": np.array([CAUSES[c] for c in cause.tolist()], dtype=object),
-                "_cause": np.ones(self.num_envs, bool)}  # fmt: skip
+        info = {
+            "substeps": n,
+            "_substeps": np.ones(self.num_envs, bool),
+            "cause": np.array([CAUSES[c] for c in cause.tolist()], dtype=object),
+            "_cause": np.ones(self.num_envs, bool),
+        }
         return self._finish(self.batch.obs(), reward, term, trunc, info)
 
 
@@ -134,7 +140,7 @@ class GoalVectorEnv(_FlatVectorEnv):
     def _raw_reset(self, i: int, seed: int | None) -> np.ndarray:
         core = self.cores[i]
         core.reset(seed=seed)
-        return core._obs()  # type: ignore[attr-defined, no-any-return]
+        return core._obs()  # type: ignore[attr-defined]
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -172,5 +178,6 @@ def make_vector_env(env_id: str, num_envs: int, seeds: list[int] | None = None) 
         venv: _FlatVectorEnv = PlatformVectorEnv(num_envs) if cid == PLATFORM_ID else GoalVectorEnv(num_envs)
         venv.pending_seed = None if seeds is None else list(seeds)
         return venv
-    fns = [lambda s=s: make_env(cid, seed=s) for s in (seeds or [None] * num_envs)]
+    per_copy: list[int | None] = list(seeds) if seeds is not None else [None] * num_envs
+    fns = [lambda s=s: make_env(cid, seed=s) for s in per_copy]
     return gym.vector.SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP)

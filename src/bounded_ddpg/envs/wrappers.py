@@ -73,15 +73,15 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
     def __init__(self, env: gym.Env[Any, Any]) -> None:
         super().__init__(env)
         self.n_discrete, self.param_slices, self.param_low, self.param_high = flat_layout(env.action_space)
-        dim = self.n_discrete + self.param_low.size
-        self.action_space = spaces.Box(-1.0, 1.0, (dim,), np.float32)
+        self.dim = self.n_discrete + self.param_low.size
+        self.action_space = spaces.Box(-1.0, 1.0, (self.dim,), np.float32)
         assert isinstance(env.observation_space, spaces.Box)
         self.obs_map = ObsMap(env.observation_space, goal_features=env.observation_space.shape == (14,))
         self.observation_space = self.obs_map.space
 
     def action(self, flat: Any) -> ParamAction:
         """argmax of the scores; every parameter mapped back to environment units (clipped)."""
-        arr = validate_flat(flat, self.action_space.shape[0], self.action_space)
+        arr = validate_flat(flat, self.dim, self.action_space)
         k = int(np.argmax(arr[: self.n_discrete]))
         params = to_env_units(arr[self.n_discrete :], self.param_low, self.param_high)
         off = self.n_discrete
@@ -94,5 +94,6 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
         return self.obs_map(obs), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        obs, reward, terminated, truncated, info = self.env.step(self.action(action))
+        param_action: Any = self.action(action)
+        obs, reward, terminated, truncated, info = self.env.step(param_action)
         return self.obs_map(obs), float(reward), bool(terminated), bool(truncated), info

@@ -1,0 +1,75 @@
+"""Agent steps/s and substeps/s of Platform and Goal with random actions (not a timed test).
+
+Single copy: the Tuple-action env (plain Python floats). Vectorised: ``make_vector_env`` with N copies
+(Platform: numpy over copies; Goal: a batched loop), flat actions uniform in [-1, 1]. Median of repeats.
+
+    python benchmarks/bench_envs.py [--steps 3000] [--repeats 5] [--num-envs 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from bounded_ddpg.envs.goal_env import GoalEnv
+from bounded_ddpg.envs.platform_env import PlatformEnv
+from bounded_ddpg.envs.vector import make_vector_env
+
+
+def bench_single(env_cls: type[PlatformEnv] | type[GoalEnv], steps: int, seed: int) -> tuple[float, float]:
+    """(agent steps/s, substeps/s) of one copy over ``steps`` random agent steps."""
+    env = env_cls()
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    actions = [env.action_space.sample() for _ in range(steps)]
+    substeps = 0
+    t0 = time.perf_counter()
+    for a in actions:
+        _, _, term, trunc, info = env.step(a)
+        substeps += info["substeps"]
+        if term or trunc:
+            env.reset()
+    dt = time.perf_counter() - t0
+    return steps / dt, substeps / dt
+
+
+def bench_vector(env_id: str, num_envs: int, steps: int, seed: int) -> tuple[float, float]:
+    """(agent steps/s, substeps/s) summed over ``num_envs`` copies for ``steps`` vector steps."""
+    venv = make_vector_env(env_id, num_envs, list(range(seed, seed + num_envs)))
+    venv.reset()
+    dim = venv.single_action_space.shape[0]
+    actions = np.random.default_rng(seed).uniform(-1.0, 1.0, (steps, num_envs, dim))
+    substeps = 0
+    t0 = time.perf_counter()
+    for a in actions:
+        info = venv.step(a)[4]
+        substeps += int(info["substeps"].sum())
+    dt = time.perf_counter() - t0
+    return steps * num_envs / dt, substeps / dt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=3000, help="agent steps per single-copy repeat")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--num-envs", type=int, default=64)
+    args = parser.parse_args()
+    vec_steps = max(10, args.steps // args.num_envs * 4)
+    rows = []
+    for name, cls in (("Platform", PlatformEnv), ("Goal", GoalEnv)):
+        single = [bench_single(cls, args.steps, r) for r in range(args.repeats)]
+        vector = [bench_vector(name, args.num_envs, vec_steps, r) for r in range(args.repeats)]
+        for label, runs in (("1", single), (str(args.num_envs), vector)):
+            rows.append(
+                (name, label, statistics.median(s for s, _ in runs), statistics.median(u for _, u in runs))
+            )
+    print(f"{'env':<10}{'copies':>7}{'agent steps/s':>16}{'substeps/s':>14}")
+    for name, label, sps, subs in rows:
+        print(f"{name:<10}{label:>7}{sps:>16,.0f}{subs:>14,.0f}")
+
+
+if __name__ == "__main__":
+    main()
