@@ -78,8 +78,9 @@ class GoalEnv(gym.Env[np.ndarray, Any]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Player at (0, U(-15, 15)) facing (20, 0), ball just in kicking range, keeper in front of goal."""
         super().reset(seed=seed)
-        if seed is not None:
-            self._noise.clear()
+        # Every episode draws its noise afresh from the generator as it stands at reset, so an episode is a
+        # function of (generator state at reset, actions): checkpoint.EpisodeTape relies on it.
+        self._noise.clear()
         u = self._noise.take(self.np_random)
         self.state = GoalState.initial(15.0 * u[0])
         self.steps = 0

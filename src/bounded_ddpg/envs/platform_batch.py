@@ -55,7 +55,9 @@ class PlatformBatch:
         self.reset(np.arange(num))
 
     def reset(self, ids: np.ndarray) -> None:
-        """The deterministic initial state for copies ``ids`` (their noise streams continue)."""
+        """The deterministic initial state for copies ``ids``; their buffered noise is dropped, as a single
+        env's reset does."""
+        self.noise.pos[ids] = self.noise.block
         self.x[ids], self.y[ids], self.vx[ids], self.vy[ids] = 0.0, SURFACE, 0.0, 0.0
         self.ex[ids] = ENEMY_START
         self.edx[ids] = -ENEMY_SPEED

@@ -99,10 +99,11 @@ class PlatformEnv(gym.Env[np.ndarray, Any]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Deterministic initial state; a seed reseeds the generator and drops the buffered noise."""
+        """Deterministic initial state; a seed reseeds the generator. Buffered noise is dropped."""
         super().reset(seed=seed)
-        if seed is not None:
-            self._noise.clear()
+        # Every episode draws its noise afresh from the generator as it stands at reset, so an episode is a
+        # function of (generator state at reset, actions): checkpoint.EpisodeTape relies on it.
+        self._noise.clear()
         self._state_init()
         return self._obs(), {}
 
