@@ -7,10 +7,14 @@ naming it.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 ACTOR_GRADS = ("chain", "direct")
@@ -111,6 +115,9 @@ class Config:
     torch_threads: int = 1  # intra-op threads per process; more is slower on small shared machines
     out_dir: str = "runs"  # runs land in <out_dir>/<env>/<transform>/seed<k>/<run id>/
     run_id: str | None = None  # null: a fresh timestamp + random suffix; set it to resume a run
+    # Which protocol set the budget: the `experiment` group's choice (default: the env file's budget sized
+    # for a few minutes on 2 cores; paper: the published budget, conf/protocol/paper/<env>.yaml).
+    experiment: str = "default"
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     log_every_steps: int = 1_000  # metrics.csv row cadence (means of the update metrics since last row)
@@ -126,3 +133,99 @@ def register() -> None:
     cs.store(group="transform", name="schema", node=TransformConfig)
     cs.store(group="env", name="schema", node=EnvConfig)
     cs.store(group="agent", name="schema", node=AgentConfig)
+
+
+class ConfigError(ValueError):
+    """A composed config that the schema's types accept but whose values make no sense."""
+
+
+def _choice(errors: list[str], key: str, value: Any, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        errors.append(f"{key}={value!r} is not a valid choice; valid: {', '.join(valid)}")
+
+
+def validate(cfg: DictConfig | Config) -> None:
+    """Check string choices and ranges the types cannot express; ConfigError lists every problem."""
+    from bounded_ddpg import transforms  # lazy: keeps this module import-light (agent.py imports it)
+    from bounded_ddpg.envs.factory import KNOWN_IDS
+
+    c: Any = cfg
+    errors: list[str] = []
+    _choice(errors, "transform.name", c.transform.name, tuple(sorted(transforms.names())))
+    _choice(errors, "env.id", c.env.id, KNOWN_IDS)
+    _choice(errors, "agent.activation", c.agent.activation, ACTIVATIONS)
+    _choice(errors, "agent.actor_grad", c.agent.actor_grad, ACTOR_GRADS)
+    _choice(errors, "agent.store_action", c.agent.store_action, STORE_ACTIONS)
+    _choice(errors, "agent.noise.kind", c.agent.noise.kind, NOISE_KINDS)
+    _choice(errors, "wandb.mode", c.wandb.mode, WANDB_MODES)
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", c.device):
+        errors.append(f"device={c.device!r} is not a valid choice; valid: cpu, cuda, cuda:N")
+    positive = {
+        "agent.batch_size": c.agent.batch_size,
+        "agent.buffer_size": c.agent.buffer_size,
+        "agent.updates_per_step": c.agent.updates_per_step,
+        "agent.policy_delay": c.agent.policy_delay,
+        "torch_threads": c.torch_threads,
+        "log_every_steps": c.log_every_steps,
+        "eval.episodes": c.eval.episodes,
+        "eval.final_episodes": c.eval.final_episodes,
+    }
+    errors += [f"{k}={v} must be positive" for k, v in positive.items() if v <= 0]
+    if c.agent.learning_starts < 0 or c.eval.every_steps < 0 or c.checkpoint_every_steps < 0:
+        errors.append("agent.learning_starts, eval.every_steps and checkpoint_every_steps must be >= 0")
+    if not 0.0 < c.agent.tau <= 1.0 or not 0.0 <= c.agent.gamma <= 1.0:
+        errors.append(f"need 0 < agent.tau <= 1, 0 <= agent.gamma <= 1; got {c.agent.tau}, {c.agent.gamma}")
+    if c.budget.steps is None and c.budget.episodes is None:
+        errors.append("budget.steps and budget.episodes are both null: set at least one limit")
+    for k in ("steps", "episodes"):
+        if (v := c.budget[k]) is not None and v <= 0:
+            errors.append(f"budget.{k}={v} must be positive or null")
+    if c.seeds is not None and (not c.seeds or len(set(c.seeds)) != len(c.seeds)):
+        errors.append(f"seeds={list(c.seeds)} must be a non-empty list of distinct seeds (or null)")
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+
+
+SCHEMA_TYPES: dict[str, type] = {
+    "": Config,
+    "transform": TransformConfig,
+    "env": EnvConfig,
+    "agent": AgentConfig,
+    "agent.noise": NoiseConfig,
+    "budget": BudgetConfig,
+    "eval": EvalConfig,
+    "wandb": WandbConfig,
+}
+
+
+def unknown_key_message(overrides: list[str]) -> str | None:
+    """A message for the first command-line override whose key the schema does not declare, else None.
+
+    Hydra rejects such keys too, but without naming the valid ones; this names them (and the closest).
+    Group choices (``env=Goal``), Hydra's own keys and appends (``+key=...``) are left to Hydra.
+    """
+    for override in overrides:
+        key = override.split("=", 1)[0].lstrip("~")
+        if "=" not in override or key.startswith(("+", "hydra")) or "/" in key or "@" in key:
+            continue
+        parent, _, leaf = key.rpartition(".")
+        if parent not in SCHEMA_TYPES:
+            top = parent.split(".")[0]
+            if parent and top not in {f.name for f in dataclasses.fields(Config)}:
+                leaf, parent = top, ""
+            else:
+                continue
+        names = sorted(f.name for f in dataclasses.fields(SCHEMA_TYPES[parent]))
+        if leaf not in names:
+            where = f"'{parent}'" if parent else "the top level"
+            close = difflib.get_close_matches(leaf, names, n=1)
+            hint = f" Did you mean '{f'{parent}.' if parent else ''}{close[0]}'?" if close else ""
+            return f"unknown key '{key}' in {where}.{hint} Valid keys: {', '.join(names)}"
+    return None
+
+
+def to_plain(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config as plain Python containers (for YAML, JSON and W&B)."""
+    out = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    assert isinstance(out, dict)
+    return {str(k): v for k, v in out.items()}

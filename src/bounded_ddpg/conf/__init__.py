@@ -1,0 +1,1 @@
+"""Hydra configs of bounded_ddpg; a package so that pkg://bounded_ddpg.conf resolves in an installed wheel."""

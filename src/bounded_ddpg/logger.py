@@ -1,0 +1,198 @@
+"""What a run writes: its run directory (docs/run-directory.md) and, optionally, a W&B run.
+
+Local files are the store of record. Every file is either written atomically (``config.yaml``,
+``summary.json``: temp file, flush, fsync, rename) or append-only with one whole, flushed line per row
+(``metrics.csv``, ``eval.csv``), so a process killed at any moment never leaves a truncated file. W&B is an
+extra sink: imported lazily and only when ``wandb.mode`` is not ``disabled``, always given an explicit mode,
+never allowed to wait for a login. The agent never sees any of this; the training loop hands it numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import secrets
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+METRIC_KEYS = (
+    "critic_loss",
+    "q_mean",
+    "actor_loss",
+    "frac_out_of_bounds",
+    "frac_at_bounds",
+    "mean_excess",
+    "dq_da_norm",
+    "g_u_norm",
+)
+DIAGNOSTIC_KEYS = METRIC_KEYS[3:]
+EVAL_KEYS = ("return_mean", "return_std", "return_iqm", "n_episodes")
+SUMMARY_SCHEMA = 1
+
+
+def new_run_id() -> str:
+    """``YYYYmmdd-HHMMSS-<6 hex>``: readable, sortable, and unique even for runs started in one second."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def run_dir_for(out_dir: str | Path, env: str, transform: str, seed: int, run_id: str) -> Path:
+    return Path(out_dir) / env / transform / f"seed{seed}" / run_id
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: old or new, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("bounded_ddpg", "torch", "gymnasium", "numpy", "hydra-core", "wandb"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the checkout this package runs from, or None (installed wheel, no git)."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinity replaced by None (strict JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(v) for v in value]
+    return value
+
+
+class CsvLog:
+    """Append-only CSV with fixed columns; each row is one write of one whole line, flushed at once."""
+
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        new = not path.exists() or path.stat().st_size == 0
+        self.file: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        if new:
+            self._line(self.columns)
+
+    def _line(self, cells: Sequence[str]) -> None:
+        self.file.write(",".join(cells) + "\n")
+        self.file.flush()
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        self._line([_cell(row.get(c)) for c in self.columns])
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class WandbSink:
+    """One W&B run per run directory; offline files land in ``<run dir>/wandb/``."""
+
+    def __init__(self, config: dict[str, Any], run_dir: Path, group: str, name: str) -> None:
+        os.environ.setdefault("WANDB_ERROR_REPORTING", "false")  # before the import: no telemetry call
+        import wandb
+
+        w = config["wandb"]
+        if w["mode"] == "online" and not wandb.login(prompt=False, verify=False):
+            raise RuntimeError(
+                "wandb.mode=online needs a W&B login (run `wandb login` or set WANDB_API_KEY); "
+                "use wandb.mode=offline to log without one, and `wandb sync` later"
+            )
+        self.run = wandb.init(
+            mode=w["mode"],
+            project=w["project"],
+            entity=w["entity"],
+            group=group,
+            name=name,
+            tags=list(w["tags"]),
+            dir=str(run_dir),
+            config={"cfg": config},  # the full composed config under its own key (sweeps overwrite others)
+            reinit="finish_previous",
+        )
+        self.run.define_metric("step")
+        self.run.define_metric("train/*", step_metric="step")
+        self.run.define_metric("eval/*", step_metric="step")
+
+    def log(self, prefix: str, step: int, values: Mapping[str, Any]) -> None:
+        self.run.log({"step": step, **{f"{prefix}/{k}": v for k, v in values.items() if v is not None}})
+
+    def finish(self, summary: Mapping[str, Any]) -> None:
+        self.run.summary.update({k: v for k, v in summary.items() if k != "config"})
+        self.run.finish(exit_code=0 if summary.get("status") == "finished" else 1)
+
+
+class RunLogger:
+    """Everything one member writes: config.yaml, metrics.csv, eval.csv, summary.json, W&B."""
+
+    def __init__(self, run_dir: Path, config: dict[str, Any], p_goal: bool, meta: dict[str, Any]) -> None:
+        """``meta``: fields every summary.json carries (versions, git_commit); see docs/run-directory.md."""
+        self.run_dir, self.config, self.p_goal, self.meta = run_dir, config, p_goal, meta
+        run_dir.mkdir(parents=True, exist_ok=False)
+        atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+        self.metrics = CsvLog(run_dir / "metrics.csv", ("step", "episode", "wall_s", *METRIC_KEYS))
+        eval_cols = ("step", "episode", "wall_s", *EVAL_KEYS, *(("p_goal",) if p_goal else ()))
+        self.eval = CsvLog(run_dir / "eval.csv", eval_cols)
+        self.wandb: WandbSink | None = None
+        if config["wandb"]["mode"] != "disabled":
+            env, transform, seed = config["env"]["name"], config["transform"]["name"], config["seed"]
+            self.wandb = WandbSink(config, run_dir, f"{env}/{transform}", f"{env}-{transform}-seed{seed}")
+
+    def log_metrics(self, step: int, episode: int, wall_s: float, values: Mapping[str, float]) -> None:
+        self.metrics.write({"step": step, "episode": episode, "wall_s": round(wall_s, 3), **values})
+        if self.wandb:
+            self.wandb.log("train", step, {"episode": episode, **values})
+
+    def log_eval(self, step: int, episode: int, wall_s: float, stats: Mapping[str, Any]) -> None:
+        self.eval.write({"step": step, "episode": episode, "wall_s": round(wall_s, 3), **stats})
+        if self.wandb:
+            self.wandb.log("eval", step, {"episode": episode, **stats})
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        full = {"schema": SUMMARY_SCHEMA, **summary, **self.meta, "config": self.config}
+        text = json.dumps(finite_or_null(full), indent=2, allow_nan=False)
+        atomic_write_text(self.run_dir / "summary.json", text + "\n")
+
+    def close(self, summary: dict[str, Any]) -> None:
+        """Write the final summary.json (last), close the CSVs and finish the W&B run."""
+        self.write_summary(summary)
+        self.metrics.close()
+        self.eval.close()
+        if self.wandb:
+            self.wandb.finish(summary)
+            self.wandb = None
