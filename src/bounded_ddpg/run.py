@@ -20,6 +20,7 @@ os.environ.setdefault("WANDB_ERROR_REPORTING", "false")  # before anything can i
 
 import hydra
 import torch
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from bounded_ddpg import config as schema
@@ -103,6 +104,7 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def hydra_main(cfg: DictConfig) -> float | None:
     """Hydra's task function; returns the first member's final evaluation return (for Hydra sweepers)."""
+    log.info("overrides: %s", " ".join(HydraConfig.get().overrides.task) or "(none)")
     try:
         summaries = train_from_config(cfg)
     except schema.ConfigError as e:

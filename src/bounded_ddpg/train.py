@@ -110,6 +110,8 @@ class Trainer:
         obs = np.stack([m.env.reset()[0] for m in members]).astype(np.float32)
         totals, last_postfix = np.zeros(len(members)), 0.0
         reward_scale, raw = float(cfg.env.reward_scale), a_cfg.store_action == "raw"
+        if cfg.eval.every_steps:
+            self.periodic_eval(self.active())  # step 0: the initial policy, so curves start at the start
         try:
             while any(self.active()):
                 obs_t = torch.from_numpy(obs)
