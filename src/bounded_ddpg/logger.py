@@ -121,6 +121,21 @@ class CsvLog:
         self.file.close()
 
 
+def wandb_login_problem(mode: str) -> str | None:
+    """Why ``mode`` cannot log now (online without a login), else None; never prompts, never waits."""
+    if mode != "online":
+        return None
+    os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
+    import wandb
+
+    if wandb.login(prompt=False, verify=False):
+        return None
+    return (
+        "wandb.mode=online needs a W&B login (run `wandb login` or set WANDB_API_KEY); "
+        "use wandb.mode=offline to log without one, and `wandb sync` later"
+    )
+
+
 class WandbSink:
     """One W&B run per run directory; offline files land in ``<run dir>/wandb/``."""
 
@@ -129,11 +144,6 @@ class WandbSink:
         import wandb
 
         w = config["wandb"]
-        if w["mode"] == "online" and not wandb.login(prompt=False, verify=False):
-            raise RuntimeError(
-                "wandb.mode=online needs a W&B login (run `wandb login` or set WANDB_API_KEY); "
-                "use wandb.mode=offline to log without one, and `wandb sync` later"
-            )
         self.run = wandb.init(
             mode=w["mode"],
             project=w["project"],

@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from bounded_ddpg import config as schema
 from bounded_ddpg.agent import DDPG
 from bounded_ddpg.envs.factory import make_env
-from bounded_ddpg.logger import RunLogger, git_commit, new_run_id, run_dir_for, versions
+from bounded_ddpg.logger import RunLogger, git_commit, new_run_id, run_dir_for, versions, wandb_login_problem
 from bounded_ddpg.replay import ReplayBuffer
 from bounded_ddpg.seeding import derive_seed
 from bounded_ddpg.train import FINISHED, INTERRUPTED, Member, Trainer
@@ -47,6 +47,8 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
         raise schema.ConfigError(
             "under a W&B sweep agent a run has one member: use seed=..., not seeds=[...]"
         )
+    if problem := wandb_login_problem(cfg.wandb.mode):
+        raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
     run_id = cfg.run_id or new_run_id()
     dirs = [run_dir_for(cfg.out_dir, cfg.env.name, cfg.transform.name, s, run_id) for s in seeds]

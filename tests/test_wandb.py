@@ -1,0 +1,80 @@
+"""W&B as an optional sink: never blocks (even in a terminal with no login), offline files in the run dir."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from conftest import TINY, Cli, run_dirs
+
+
+def test_default_command_in_a_terminal_without_a_login_finishes(tmp_path: Path) -> None:
+    """A pseudo-terminal on stdin/stdout and no API key: W&B's login prompt would wait forever."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    env |= {"HOME": str(home), "MPLBACKEND": "Agg"}
+    for args in ((), ("wandb.mode=offline",)):
+        master, slave = os.openpty()
+        output = bytearray()
+        reader = threading.Thread(target=_drain, args=(master, output), daemon=True)
+        reader.start()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bounded_ddpg.run", "transform=invert", "env=Platform", *TINY, *args],
+            cwd=tmp_path, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        )  # fmt: skip
+        os.close(slave)
+        try:
+            assert proc.wait(timeout=120) == 0, output.decode(errors="replace")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            reader.join(timeout=5)
+        assert b"API key" not in output
+    assert len(run_dirs(tmp_path / "runs")) == 2
+
+
+def _drain(fd: int, sink: bytearray) -> None:
+    try:
+        while chunk := os.read(fd, 4096):
+            sink.extend(chunk)
+    except OSError:  # the child closed the terminal
+        pass
+
+
+def test_offline_runs_land_in_their_run_directories_one_per_job(cli: Cli, tmp_path: Path) -> None:
+    result = cli("-m", "seed=0,1", "wandb.mode=offline", "wandb.tags=[test]", *TINY)
+    assert result.returncode == 0, result.stderr
+    runs = run_dirs(tmp_path / "runs")
+    assert [r.parent.name for r in runs] == ["seed0", "seed1"]
+    ids = set()
+    for run in runs:
+        (offline,) = (run / "wandb").glob("offline-run-*")
+        (records,) = offline.glob("run-*.wandb")
+        assert records.stat().st_size > 0
+        ids.add(records.stem)
+    assert len(ids) == 2  # one W&B run per job, not every job logging into the first
+    assert not (tmp_path / "wandb").exists()
+
+
+def test_unknown_wandb_mode_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("wandb.mode=foo", *TINY)
+    assert result.returncode != 0
+    assert "wandb.mode='foo'" in result.stderr and "disabled, offline, online" in result.stderr
+    assert run_dirs(tmp_path / "runs") == []
+
+
+def test_online_without_a_login_fails_fast(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {"HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bounded_ddpg.run", "wandb.mode=online", *TINY],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and "needs a W&B login" in result.stderr
+    assert not (tmp_path / "runs").exists() or run_dirs(tmp_path / "runs") == []
