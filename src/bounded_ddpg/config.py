@@ -175,6 +175,8 @@ def validate(cfg: DictConfig | Config) -> None:
         errors.append("agent.learning_starts, eval.every_steps and checkpoint_every_steps must be >= 0")
     if not 0.0 < c.agent.tau <= 1.0 or not 0.0 <= c.agent.gamma <= 1.0:
         errors.append(f"need 0 < agent.tau <= 1, 0 <= agent.gamma <= 1; got {c.agent.tau}, {c.agent.gamma}")
+    if c.checkpoint_every_steps:
+        errors.append("checkpoint_every_steps must be 0: bounded_ddpg.run does not write checkpoints yet")
     if c.budget.steps is None and c.budget.episodes is None:
         errors.append("budget.steps and budget.episodes are both null: set at least one limit")
     for k in ("steps", "episodes"):
