@@ -128,11 +128,9 @@ class Config:
 
 def register() -> None:
     """Register the schema so that conf/config.yaml can name it in its defaults list."""
-    cs = ConfigStore.instance()
-    cs.store(name="schema", node=Config)
-    cs.store(group="transform", name="schema", node=TransformConfig)
-    cs.store(group="env", name="schema", node=EnvConfig)
-    cs.store(group="agent", name="schema", node=AgentConfig)
+    # Only the primary schema: the group files are typed through it, and storing group entries would make
+    # `schema` appear as a selectable option (transform=schema) in --help and in Hydra's error lists.
+    ConfigStore.instance().store(name="schema", node=Config)
 
 
 class ConfigError(ValueError):
