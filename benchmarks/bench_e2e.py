@@ -1,0 +1,161 @@
+"""End-to-end steps/s on Pendulum-v1 at CleanRL's DDPG settings: bounded_ddpg vs a CleanRL-style loop.
+
+    python benchmarks/bench_e2e.py                  # 3 interleaved repeats of 3000 learning steps each
+    python benchmarks/bench_e2e.py --learn-steps 500 --repeats 1   # a smoke run
+
+Settings (CleanRL ddpg_continuous_action.py defaults): batch 256, 256x256 ReLU, Adam lr 3e-4 for both
+networks, tau 0.005, gamma 0.99, buffer 1e6, learning starts 5000, one critic update per step, actor and
+targets every second step, Gaussian exploration noise 0.1. Only the learning phase is timed (steps after
+learning starts), from the wall-clock each loop records; both run as separate processes with one torch
+thread, interleaved, and the report gives medians and their ratio.
+
+The baseline is written here in CleanRL's style (no CleanRL code is used): nn.Sequential networks with a
+tanh head, a numpy replay buffer converted to tensors on every sample, torch's default Adam, the actor loss
+backpropagated through the critic, and target updates as a Python loop over parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LEARNING_STARTS = 5000
+
+
+def cleanrl_style(learn_steps: int, seed: int) -> float:
+    """Learning-phase steps/s of the CleanRL-style loop (run in this process)."""
+    import gymnasium as gym
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    torch.manual_seed(seed)
+    env = gym.make("Pendulum-v1")
+    obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]  # type: ignore[index]
+    high = torch.as_tensor(env.action_space.high)  # type: ignore[attr-defined]
+
+    def q_net() -> nn.Module:
+        return nn.Sequential(
+            nn.Linear(obs_dim + act_dim, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 1)
+        )
+
+    def actor_net() -> nn.Module:
+        return nn.Sequential(
+            nn.Linear(obs_dim, 256),
+            nn.ReLU(),
+            nn.Linear(256, 256),
+            nn.ReLU(),
+            nn.Linear(256, act_dim),
+            nn.Tanh(),
+        )
+
+    actor, qf, actor_t, qf_t = actor_net(), q_net(), actor_net(), q_net()
+    actor_t.load_state_dict(actor.state_dict())
+    qf_t.load_state_dict(qf.state_dict())
+    q_opt, a_opt = torch.optim.Adam(qf.parameters(), lr=3e-4), torch.optim.Adam(actor.parameters(), lr=3e-4)
+    size = 1_000_000
+    buf = {
+        "obs": np.zeros((size, obs_dim), np.float32),
+        "next": np.zeros((size, obs_dim), np.float32),
+        "act": np.zeros((size, act_dim), np.float32),
+        "rew": np.zeros((size, 1), np.float32),
+        "term": np.zeros((size, 1), np.float32),
+    }
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    total = LEARNING_STARTS + learn_steps
+    start = 0.0
+    for t in range(total):
+        if t == LEARNING_STARTS:
+            start = time.perf_counter()
+        if t < LEARNING_STARTS:
+            action = env.action_space.sample()
+        else:
+            with torch.no_grad():
+                a = actor(torch.as_tensor(obs)) * high
+                a += torch.normal(0.0, high * 0.1)
+                action = a.numpy().clip(-high.numpy(), high.numpy())
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        i = t % size
+        buf["obs"][i], buf["next"][i], buf["act"][i] = obs, next_obs, action
+        buf["rew"][i], buf["term"][i] = reward, terminated
+        obs = next_obs if not (terminated or truncated) else env.reset()[0]
+        if t >= LEARNING_STARTS:
+            idx = rng.integers(0, min(t + 1, size), 256)
+            s, s2, a_b, r, d = (torch.as_tensor(buf[k][idx]) for k in ("obs", "next", "act", "rew", "term"))
+            with torch.no_grad():
+                y = r + 0.99 * (1 - d) * qf_t(torch.cat([s2, actor_t(s2) * high], 1))
+            q_loss = F.mse_loss(qf(torch.cat([s, a_b], 1)), y)
+            q_opt.zero_grad()
+            q_loss.backward()
+            q_opt.step()
+            if t % 2 == 0:
+                a_loss = -qf(torch.cat([s, actor(s) * high], 1)).mean()
+                a_opt.zero_grad()
+                a_loss.backward()
+                a_opt.step()
+                for net, target in ((actor, actor_t), (qf, qf_t)):
+                    for p, p_t in zip(net.parameters(), target.parameters()):
+                        p_t.data.copy_(0.005 * p.data + 0.995 * p_t.data)
+    return learn_steps / (time.perf_counter() - start)
+
+
+def ours(learn_steps: int, seed: int) -> float:
+    """Learning-phase steps/s of `python -m bounded_ddpg.run` at the same settings (from metrics.csv)."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [
+            sys.executable, "-m", "bounded_ddpg.run", "env=Pendulum", "transform=squash", f"seed={seed}",
+            f"budget.steps={LEARNING_STARTS + learn_steps}", f"agent.learning_starts={LEARNING_STARTS}",
+            "agent.hidden_sizes=[256,256]", "agent.batch_size=256", "agent.lr_actor=3e-4",
+            "agent.lr_critic=3e-4", "agent.tau=0.005", "agent.gamma=0.99", "agent.buffer_size=1000000",
+            "agent.policy_delay=2", "agent.noise.kind=gaussian", "agent.noise.sigma=0.1",
+            "eval.every_steps=0", "eval.final_episodes=1",
+            "log_every_steps=500", "progress=false", "torch_threads=1", f"out_dir={out}",
+        ]  # fmt: skip
+        subprocess.run(cmd, check=True, capture_output=True)
+        (metrics,) = Path(out).glob("Pendulum/squash/seed*/*/metrics.csv")
+        rows = {int(r["step"]): float(r["wall_s"]) for r in csv.DictReader(metrics.open())}
+    first = min(s for s in rows if s > LEARNING_STARTS)
+    last = max(rows)
+    return (last - first) / (rows[last] - rows[first])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learn-steps", type=int, default=3000, help="timed steps after learning starts")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of each loop")
+    parser.add_argument("--cleanrl-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.cleanrl_only:  # child process: one thread, like ours
+        import torch
+
+        torch.set_num_threads(1)
+        print(cleanrl_style(args.learn_steps, seed=0))
+        return
+    results: dict[str, list[float]] = {"bounded_ddpg": [], "cleanrl-style": []}
+    for _ in range(args.repeats):
+        results["bounded_ddpg"].append(ours(args.learn_steps, seed=0))
+        child = [sys.executable, __file__, "--cleanrl-only", f"--learn-steps={args.learn_steps}"]
+        results["cleanrl-style"].append(
+            float(subprocess.run(child, check=True, capture_output=True, text=True).stdout)
+        )
+    med = {k: statistics.median(v) for k, v in results.items()}
+    print(f"Pendulum-v1, CleanRL DDPG settings, {args.learn_steps} learning steps, {args.repeats} repeats")
+    for name, values in results.items():
+        print(
+            f"  {name:<14} median {med[name]:7.1f} steps/s   (runs: {', '.join(f'{v:.1f}' for v in values)})"
+        )
+    print(f"  ratio bounded_ddpg / cleanrl-style: {med['bounded_ddpg'] / med['cleanrl-style']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
