@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from bounded_ddpg import transforms
 from bounded_ddpg.agent import DDPG
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import ReplayBuffer
@@ -153,6 +154,12 @@ def main() -> None:
         )
     print(f"  invert / identity: M=1 {ms['M=1 invert'] / ms['M=1 identity']:.3f}, "
           f"M=10 {ms['M=10 invert'] / ms['M=10 identity']:.3f}")  # fmt: skip
+    # The transform alone, at the same shapes: what the seam costs inside one update.
+    seam = transforms.make("invert", -np.ones(6), np.ones(6))
+    u, g = torch.randn(1, 32, 6) * 2, torch.randn(1, 32, 6)
+    t_ms = measure({"invert": lambda: seam.backward(g, seam.forward(u))}, calls * 10, repeats)["invert"]
+    share = t_ms / ms["M=1 invert"] * 100
+    print(f"  invert forward+backward alone: {t_ms * 1e3:.1f} us = {share:.2f}% of an update")
     cleanrl = dict(batch=256, hidden=[256, 256], activation="relu", obs=3, act=1)
     ms = measure(
         {f"M=1 {t}": ours(1, transform=t, **cleanrl) for t in ("identity", "invert")},  # type: ignore[arg-type]
