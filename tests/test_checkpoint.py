@@ -9,7 +9,10 @@ import pytest
 import torch
 
 from bounded_ddpg import checkpoint
+from bounded_ddpg.agent import DDPG
+from bounded_ddpg.config import AgentConfig, NoiseConfig
 from bounded_ddpg.envs.factory import make_env
+from bounded_ddpg.replay import ReplayBuffer
 
 
 def test_round_trip_with_weights_only(tmp_path: Path) -> None:
@@ -89,3 +92,49 @@ def test_tape_rebuilds_the_episode_exactly(tmp_path: Path, env_id: str, first_ep
         assert np.array_equal(a[0], b[0]) and a[1] == b[1] and a[2:4] == b[2:4]
     # and the environment's RNG continues identically into the next episode
     assert np.array_equal(env.reset()[0], fresh.reset()[0])
+
+
+def _agent_and_replay(seeds: list[int]) -> tuple[DDPG, ReplayBuffer]:
+    cfg = AgentConfig(hidden_sizes=[8], batch_size=4, noise=NoiseConfig(kind="ou"))
+    agent = DDPG(3, -np.ones(2), np.ones(2), cfg, "invert", n_discrete=0, seeds=seeds)
+    return agent, ReplayBuffer(50, 3, 2, seeds)
+
+
+def _train(agent: DDPG, replay: ReplayBuffer, steps: int) -> list[torch.Tensor]:
+    out = []
+    for _ in range(steps):
+        obs = torch.randn(agent.n_members, 3, generator=torch.Generator().manual_seed(len(replay)))
+        a = agent.act(obs, explore=True)
+        replay.add(obs, a, a.sum(1), obs + 0.1, torch.zeros(agent.n_members), torch.zeros(agent.n_members))
+        out.append(agent.update(replay.sample(4))["critic_loss"])
+    return out
+
+
+def test_member_slices_stack_back_into_the_same_agent(tmp_path: Path) -> None:
+    """Each member's slice goes to its own file; stacking the files back continues training identically."""
+    agent, replay = _agent_and_replay([0, 1])
+    _train(agent, replay, 5)
+    for m in range(2):
+        checkpoint.save(tmp_path / f"m{m}.pt", {"format": 1, "agent": agent.member_state(m),
+                                                "replay": replay.member_state(m)})  # fmt: skip
+    states = [checkpoint.load(tmp_path / f"m{m}.pt") for m in range(2)]
+    assert states[0]["agent"]["actor"]["layers.0.weight"].shape == (3, 8)  # no member dimension
+    assert int(states[0]["agent"]["actor_opt"][0]["step"]) == 5
+    agent2, replay2 = _agent_and_replay([0, 1])
+    agent2.load_member_states([s["agent"] for s in states])
+    replay2.load_member_states([s["replay"] for s in states])
+    expected, got = _train(agent, replay, 5), _train(agent2, replay2, 5)
+    assert all(torch.equal(a, b) for a, b in zip(expected, got))
+    for a, b in zip(
+        agent.actor_opt.state_dict()["state"].values(), agent2.actor_opt.state_dict()["state"].values()
+    ):
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_members_from_different_steps_are_refused() -> None:
+    agent, replay = _agent_and_replay([0, 1])
+    _train(agent, replay, 2)
+    early = agent.member_state(0)
+    _train(agent, replay, 1)
+    with pytest.raises(ValueError, match="differ"):
+        _agent_and_replay([0, 1])[0].load_member_states([early, agent.member_state(1)])

@@ -82,8 +82,8 @@ def test_members_get_their_own_directories_and_goal_reports_p_goal(cli: Cli, tmp
         assert s["status"] == "finished" and s["seed"] == seed
         assert 0.0 <= s["final_eval"]["p_goal"] <= 1.0
         assert "p_goal" in rows(run / "eval.csv")[0]
-    again = cli("env=Goal", "seeds=[3,4]", "run_id=batch1", *TINY)  # an existing run directory is refused
-    assert again.returncode != 0 and "already exists" in again.stderr
+    again = cli("env=Goal", "seeds=[3,4]", "run_id=batch1", *TINY)  # another command cannot reuse the run id
+    assert again.returncode == 2 and "differs from its config.yaml in agent.store_action" in again.stderr
 
 
 @pytest.mark.parametrize(

@@ -220,3 +220,57 @@ class DDPG:
         ):
             getattr(self, name).load_state_dict(state[name])
         self.num_updates = int(state["num_updates"])
+
+    def member_state(self, m: int) -> dict[str, Any]:
+        """Member m's slice of state_dict(): every network and Adam moment tensor indexed [m].
+
+        Adam's per-parameter ``step`` counters (0-d tensors) are shared by all members, which update in
+        lockstep; each slice carries a copy.
+        """
+        full = self.state_dict()
+        out: dict[str, Any] = {k: {n: t[m].clone() for n, t in full[k].items()} for k in _NETS}
+        for k in _OPTS:
+            out[k] = {
+                i: {n: (t if t.dim() == 0 else t[m]).clone() for n, t in s.items()}
+                for i, s in full[k]["state"].items()
+            }
+        return {**out, "exploration": self.exploration.member_state(m), "num_updates": self.num_updates}
+
+    def load_member_states(self, states: Sequence[dict[str, Any]]) -> None:
+        """Stack ``member_state`` slices (one per member, in order) back into this agent."""
+        if len(states) != self.n_members:
+            raise ValueError(f"{len(states)} member states for {self.n_members} members")
+        if len({int(s["num_updates"]) for s in states}) != 1:
+            raise ValueError("members' update counters differ: their checkpoints are from different steps")
+        full: dict[str, Any] = {
+            k: {n: torch.stack([s[k][n] for s in states]) for n in states[0][k]} for k in _NETS
+        }
+        for k in _OPTS:
+            opt_state: dict[Any, dict[str, Tensor]] = {}
+            for i, first in states[0][k].items():
+                opt_state[i] = {}
+                for n, t in first.items():
+                    parts = [s[k][i][n] for s in states]
+                    if t.dim() == 0:
+                        if any(not torch.equal(t, p) for p in parts):
+                            raise ValueError(f"members' Adam {n} counters differ ({k}, parameter {i})")
+                        opt_state[i][n] = t
+                    else:
+                        opt_state[i][n] = torch.stack(parts)
+            full[k] = {"state": opt_state, "param_groups": getattr(self, k).state_dict()["param_groups"]}
+        for name, value in full.items():
+            getattr(self, name).load_state_dict(value)
+        self.exploration.load_member_states([s["exploration"] for s in states])
+        self.num_updates = int(states[0]["num_updates"])
+
+    @torch.no_grad()
+    def finite_members(self) -> Tensor:
+        """[M] bool: whether every online parameter of member m is finite."""
+        ok = torch.ones(self.n_members, dtype=torch.bool, device=self.device)
+        for p in (*self.actor.parameters(), *self.critic.parameters()):
+            ok &= torch.isfinite(p).flatten(1).all(1)
+        return ok.cpu()
+
+
+_NETS = ("actor", "critic", "actor_target", "critic_target")
+_OPTS = ("actor_opt", "critic_opt")

@@ -121,7 +121,9 @@ class Config:
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     log_every_steps: int = 1_000  # metrics.csv row cadence (means of the update metrics since last row)
-    checkpoint_every_steps: int = 0  # 0 disables periodic checkpoints
+    # Write <run dir>/checkpoint.pt every this many agent steps (0: only on SIGTERM/SIGINT); rerunning the
+    # same command with the same run_id resumes from it (docs/running.md, "Resume and preemption").
+    checkpoint_every_steps: int = 0
     progress: bool = True  # tqdm progress bar on stderr
     wandb: WandbConfig = field(default_factory=WandbConfig)
 
@@ -173,8 +175,6 @@ def validate(cfg: DictConfig | Config) -> None:
         errors.append("agent.learning_starts, eval.every_steps and checkpoint_every_steps must be >= 0")
     if not 0.0 < c.agent.tau <= 1.0 or not 0.0 <= c.agent.gamma <= 1.0:
         errors.append(f"need 0 < agent.tau <= 1, 0 <= agent.gamma <= 1; got {c.agent.tau}, {c.agent.gamma}")
-    if c.checkpoint_every_steps:
-        errors.append("checkpoint_every_steps must be 0: bounded_ddpg.run does not write checkpoints yet")
     if c.budget.steps is None and c.budget.episodes is None:
         errors.append("budget.steps and budget.episodes are both null: set at least one limit")
     for k in ("steps", "episodes"):

@@ -36,6 +36,8 @@ METRIC_KEYS = (
 DIAGNOSTIC_KEYS = METRIC_KEYS[3:]
 EVAL_KEYS = ("return_mean", "return_std", "return_iqm", "n_episodes")
 SUMMARY_SCHEMA = 1
+CSV_FILES = ("metrics.csv", "eval.csv")
+WANDB_ID_FILE = "wandb-run-id"
 
 
 def new_run_id() -> str:
@@ -139,12 +141,17 @@ def wandb_login_problem(mode: str) -> str | None:
 class WandbSink:
     """One W&B run per run directory; offline files land in ``<run dir>/wandb/``."""
 
-    def __init__(self, config: dict[str, Any], run_dir: Path, group: str, name: str) -> None:
+    def __init__(self, config: dict[str, Any], run_dir: Path, group: str, name: str, resume: bool) -> None:
+        """``resume``: continue the W&B run whose id the run directory recorded (``wandb-run-id``)."""
         os.environ.setdefault("WANDB_ERROR_REPORTING", "false")  # before the import: no telemetry call
         import wandb
 
         w = config["wandb"]
+        id_file = run_dir / WANDB_ID_FILE
+        run_id = id_file.read_text().strip() if resume and id_file.exists() else None
         self.run = wandb.init(
+            id=run_id,
+            resume="allow" if run_id else None,
             mode=w["mode"],
             project=w["project"],
             entity=w["entity"],
@@ -155,6 +162,8 @@ class WandbSink:
             config={"cfg": config},  # the full composed config under its own key (sweeps overwrite others)
             reinit="finish_previous",
         )
+        if run_id is None:
+            atomic_write_text(id_file, self.run.id + "\n")
         self.run.define_metric("step")
         self.run.define_metric("train/*", step_metric="step")
         self.run.define_metric("eval/*", step_metric="step")
@@ -164,24 +173,49 @@ class WandbSink:
 
     def finish(self, summary: Mapping[str, Any]) -> None:
         self.run.summary.update({k: v for k, v in summary.items() if k != "config"})
+        if summary.get("preempted"):
+            self.run.mark_preempting()  # W&B shows the run as preempted; a resume continues it
         self.run.finish(exit_code=0 if summary.get("status") == "finished" else 1)
 
 
 class RunLogger:
     """Everything one member writes: config.yaml, metrics.csv, eval.csv, summary.json, W&B."""
 
-    def __init__(self, run_dir: Path, config: dict[str, Any], p_goal: bool, meta: dict[str, Any]) -> None:
-        """``meta``: fields every summary.json carries (versions, git_commit); see docs/run-directory.md."""
+    def __init__(
+        self,
+        run_dir: Path,
+        config: dict[str, Any],
+        p_goal: bool,
+        meta: dict[str, Any],
+        mode: str = "new",
+        offsets: Mapping[str, int] | None = None,
+    ) -> None:
+        """``meta``: fields every summary.json carries (versions, git_commit); see docs/run-directory.md.
+
+        ``mode``: ``new`` creates the directory; ``resume`` cuts metrics.csv and eval.csv back to
+        ``offsets`` (their byte sizes at the checkpoint; None: no checkpoint, back to empty) and continues
+        them and the W&B run; ``done`` (a member that already finished) leaves every file as it is.
+        """
         self.run_dir, self.config, self.p_goal, self.meta = run_dir, config, p_goal, meta
-        run_dir.mkdir(parents=True, exist_ok=False)
-        atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+        if mode == "new":
+            run_dir.mkdir(parents=True, exist_ok=False)
+            atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+        elif mode == "resume":
+            for name in CSV_FILES:
+                if (path := run_dir / name).exists():
+                    os.truncate(path, (offsets or {}).get(name, 0))
         self.metrics = CsvLog(run_dir / "metrics.csv", ("step", "episode", "wall_s", *METRIC_KEYS))
         eval_cols = ("step", "episode", "wall_s", *EVAL_KEYS, *(("p_goal",) if p_goal else ()))
         self.eval = CsvLog(run_dir / "eval.csv", eval_cols)
         self.wandb: WandbSink | None = None
-        if config["wandb"]["mode"] != "disabled":
+        if config["wandb"]["mode"] != "disabled" and mode != "done":
             env, transform, seed = config["env"]["name"], config["transform"]["name"], config["seed"]
-            self.wandb = WandbSink(config, run_dir, f"{env}/{transform}", f"{env}-{transform}-seed{seed}")
+            group, name = f"{env}/{transform}", f"{env}-{transform}-seed{seed}"
+            self.wandb = WandbSink(config, run_dir, group, name, resume=mode == "resume")
+
+    def offsets(self) -> dict[str, int]:
+        """Byte sizes of metrics.csv and eval.csv now (every row is flushed as it is written)."""
+        return {name: (self.run_dir / name).stat().st_size for name in CSV_FILES}
 
     def log_metrics(self, step: int, episode: int, wall_s: float, values: Mapping[str, float]) -> None:
         self.metrics.write({"step": step, "episode": episode, "wall_s": round(wall_s, 3), **values})

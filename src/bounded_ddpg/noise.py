@@ -71,3 +71,20 @@ class Exploration:
         self.episodes.copy_(state["episodes"])  # type: ignore[arg-type]
         for g, g_state in zip(self.generators, state["generators"]):  # type: ignore[call-overload]
             g.set_state(g_state)
+
+    def member_state(self, m: int) -> dict[str, object]:
+        return {
+            "ou_state": self.ou_state[m].clone(),
+            "episodes": self.episodes[m].clone(),
+            "generator": self.generators[m].get_state(),
+        }
+
+    def load_member_states(self, states: Sequence[dict[str, object]]) -> None:
+        """Stack ``member_state`` slices (one per member, in order) back into this object."""
+        self.load_state_dict(
+            {
+                "ou_state": torch.stack([s["ou_state"] for s in states]),  # type: ignore[misc]
+                "episodes": torch.stack([s["episodes"] for s in states]),  # type: ignore[misc]
+                "generators": [s["generator"] for s in states],
+            }
+        )

@@ -102,3 +102,23 @@ class ReplayBuffer:
         self.size, self.ptr = size, ptr
         for g, g_state in zip(self.generators, state["generators"]):  # type: ignore[call-overload]
             g.set_state(g_state)
+
+    def member_state(self, m: int) -> dict[str, object]:
+        """Member m's transitions (the first ``size`` slots), the ring position and its sampling stream."""
+        n = self.size
+        return {
+            "storage": {key: value[m, :n].clone() for key, value in self.storage.items()},
+            "ptr": self.ptr,
+            "size": n,
+            "generator": self.generators[m].get_state(),
+        }
+
+    def load_member_states(self, states: Sequence[dict[str, object]]) -> None:
+        """Stack ``member_state`` slices (one per member, in order) back into this buffer."""
+        if len(states) != self.n_members or len({(s["ptr"], s["size"]) for s in states}) != 1:
+            raise ValueError("member replay states differ in count, position or size")
+        first: dict[str, Tensor] = states[0]["storage"]  # type: ignore[assignment]
+        storage = {key: torch.stack([s["storage"][key] for s in states]) for key in first}  # type: ignore[index]
+        self.load_state_dict(
+            {**states[0], "storage": storage, "generators": [s["generator"] for s in states]}
+        )

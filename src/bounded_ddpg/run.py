@@ -8,11 +8,14 @@ Hydra's own files (``.hydra/``, the log) go to ``<out_dir>/.hydra/``, never into
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -24,23 +27,29 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from bounded_ddpg import config as schema
+from bounded_ddpg import resume
 from bounded_ddpg.agent import DDPG
+from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs.factory import make_env
 from bounded_ddpg.logger import RunLogger, git_commit, new_run_id, run_dir_for, versions, wandb_login_problem
 from bounded_ddpg.replay import ReplayBuffer
-from bounded_ddpg.seeding import derive_seed
-from bounded_ddpg.train import FINISHED, INTERRUPTED, Member, Trainer
+from bounded_ddpg.train import FINISHED, INTERRUPTED, RUNNING, Member, Stopped, Trainer
 
 schema.register()
 log = logging.getLogger("bounded_ddpg")
+# Exit statuses (docs/running.md): 0 finished (or diverged, or already ended), 2 bad config or run
+# directory, 130 SIGINT (128 + 2), 143 SIGTERM/preemption (128 + 15, what a shell reports for a process
+# killed by SIGTERM); both after writing a checkpoint.
+EXIT_INTERRUPTED, EXIT_PREEMPTED = 130, 143
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def _member_configs(cfg: DictConfig, seeds: list[int]) -> list[dict[str, Any]]:
+    plain = schema.to_plain(cfg)
+    return [{**plain, "seed": s, "seeds": None} for s in seeds]  # exactly what a single run records
 
 
 def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
-    """Train every member of ``cfg`` and return their summaries (status, final_eval, ...)."""
+    """Train (or resume) every member of ``cfg`` and return their summaries (status, final_eval, ...)."""
     schema.validate(cfg)
     seeds = list(cfg.seeds) if cfg.seeds is not None else [cfg.seed]
     if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
@@ -52,9 +61,36 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     torch.set_num_threads(cfg.torch_threads)
     run_id = cfg.run_id or new_run_id()
     dirs = [run_dir_for(cfg.out_dir, cfg.env.name, cfg.transform.name, s, run_id) for s in seeds]
-    if taken := [str(d) for d in dirs if d.exists()]:
-        raise schema.ConfigError(f"run directory already exists: {', '.join(taken)} (choose another run_id)")
-    envs = [(make_env(cfg.env.id, seed=s), make_env(cfg.env.id, seed=derive_seed(s, "eval"))) for s in seeds]
+    configs = _member_configs(cfg, seeds)
+    summaries: list[dict[str, Any] | None] = [None] * len(seeds)
+    states = None
+    exists = [d.exists() for d in dirs]  # resume: everything is read and checked before any write
+    if any(exists) and not all(exists):
+        missing = ", ".join(str(d) for d, e in zip(dirs, exists) if not e)
+        raise resume.ResumeError(f"cannot resume run_id={run_id}: no run directory {missing}")
+    if all(exists):
+        summaries = resume.read_run_dirs(dirs, configs)
+        if all(s is not None and s["status"] in resume.ENDED for s in summaries):
+            for d, s in zip(dirs, summaries):
+                print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
+            return [s for s in summaries if s is not None]
+        states = resume.load_states(dirs, seeds)
+    with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
+        trainer = _build(cfg, seeds, dirs, configs, summaries, states)
+        trainer.stop_signals = received
+        return _train(trainer)
+
+
+def _build(
+    cfg: DictConfig,
+    seeds: list[int],
+    dirs: list[Path],
+    configs: list[dict[str, Any]],
+    summaries: list[dict[str, Any] | None],
+    states: list[dict[str, Any]] | None,
+) -> Trainer:
+    """Agent, replay, environments and loggers (new, resumed, or left alone when ended), restored."""
+    envs = [(make_env(cfg.env.id), make_env(cfg.env.id)) for _ in seeds]  # seeded by tapes and evaluations
     env = envs[0][0]
     obs_dim, low, high = env.observation_space.shape[0], env.action_space.low, env.action_space.high  # type: ignore[attr-defined,index]
     n_discrete = int(getattr(env, "n_discrete", 0))
@@ -64,42 +100,65 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
     meta = {"versions": versions(), "git_commit": git_commit()}
-    plain = schema.to_plain(cfg)
     members = []
-    for seed, run_dir, (train_env, eval_env) in zip(seeds, dirs, envs):
-        member_cfg = {
-            **plain,
-            "seed": seed,
-            "seeds": None,
-        }  # exactly what a single run with this seed records
-        logger = RunLogger(run_dir, member_cfg, p_goal=cfg.env.name == "Goal", meta=meta)
+    for m, (seed, run_dir, (train_env, eval_env)) in enumerate(zip(seeds, dirs, envs)):
+        summary = summaries[m]
+        ended = summary is not None and summary["status"] in resume.ENDED
+        mode = "done" if ended else "resume" if run_dir.exists() else "new"
+        offsets = states[m]["logger_offsets"] if states else None
+        logger = RunLogger(run_dir, configs[m], cfg.env.name == "Goal", meta, mode, offsets)
         members.append(Member(seed, train_env, eval_env, logger))
-        log.info("run directory: %s", run_dir)
+        log.info("run directory: %s (%s)", run_dir, {"done": "already ended"}.get(mode, mode))
     trainer = Trainer(cfg, agent, replay, members)
+    if states:
+        resume.restore(trainer, states, summaries)
+        log.info("resumed at step %d", trainer.step)
     for m, member in enumerate(members):
-        member.logger.write_summary(trainer.summary(m))  # status "running" until the final one replaces it
-    if (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-    ):
-        signal.signal(signal.SIGTERM, _interrupt)
+        if member.status == RUNNING:
+            member.logger.write_summary(trainer.summary(m))  # "running" until the final one replaces it
+    return trainer
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """SIGTERM and SIGINT append to the yielded list (the loop checkpoints and stops at its next step
+    boundary); a second SIGINT raises KeyboardInterrupt at once. Previous handlers come back afterwards."""
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if received and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        received.append(signum)
+
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _train(trainer: Trainer) -> list[dict[str, Any]]:
+    members = trainer.members
     try:
         trainer.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         for m, member in enumerate(members):
             if member.status == INTERRUPTED:
                 member.logger.close(trainer.summary(m))
         raise
     finally:
-        for pair in envs:
-            for e in pair:
-                e.close()
+        for member in members:
+            member.env.close()
+            member.eval_env.close()
     summaries = [trainer.summary(m) for m in range(len(members))]
-    for s, d in zip(summaries, dirs):
+    for s, member in zip(summaries, members):
         fe = s["final_eval"]
         extra = f", P(goal) {fe['p_goal']:.3f}" if fe.get("p_goal") is not None else ""
         log.info("%s seed %d: %s, final eval return %s%s (%s)", s["env"], s["seed"], s["status"],
-                 fe.get("return_mean"), extra, d)  # fmt: skip
+                 fe.get("return_mean"), extra, member.logger.run_dir)  # fmt: skip
     return summaries
 
 
@@ -109,12 +168,17 @@ def hydra_main(cfg: DictConfig) -> float | None:
     log.info("overrides: %s", " ".join(HydraConfig.get().overrides.task) or "(none)")
     try:
         summaries = train_from_config(cfg)
-    except schema.ConfigError as e:
+    except (schema.ConfigError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except Stopped as e:
+        preempted = e.signum == signal.SIGTERM
+        what = "interrupted (preempted)" if preempted else "interrupted"
+        print(f"{e}: checkpoint written, summary.json says {what}; the same command resumes", file=sys.stderr)
+        sys.exit(EXIT_PREEMPTED if preempted else EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         print("interrupted: summary.json says status interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     first = summaries[0]
     return first["final_eval"]["return_mean"] if first["status"] == FINISHED else None
 

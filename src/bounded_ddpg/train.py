@@ -5,11 +5,17 @@ the flat box before ``learning_starts``), the environment receives ``clip(u, low
 the raw or the clipped action (``agent.store_action``), then ``updates_per_step`` batched updates. A member
 whose budget is reached is evaluated and finalised at once (its result is what a single run would give);
 it keeps stepping, unlogged, until every member is done.
+
+Every ``checkpoint_every_steps`` steps, and at once on SIGTERM/SIGINT (``stop_signals``), each member's run
+directory gets a checkpoint (resume.py); a member whose action, update metric or parameter turns NaN or
+infinite stops with status ``diverged`` while the others continue.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import signal
 import sys
 import time
 from collections import deque
@@ -19,16 +25,27 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
-from scipy.stats import trim_mean
 from torch import Tensor
 from tqdm import tqdm
 
 from bounded_ddpg.agent import DDPG
+from bounded_ddpg.checkpoint import EpisodeTape
+from bounded_ddpg.evaluation import evaluate
 from bounded_ddpg.logger import DIAGNOSTIC_KEYS, METRIC_KEYS, RunLogger
 from bounded_ddpg.replay import ReplayBuffer
 from bounded_ddpg.seeding import torch_generator
 
 FINISHED, DIVERGED, INTERRUPTED, RUNNING = "finished", "diverged", "interrupted", "running"
+# Testing hook: "<seed>@<step>" fills that member's actor parameters with NaN after that step.
+INJECT_NAN = "BOUNDED_DDPG_INJECT_NAN"
+
+
+class Stopped(Exception):
+    """Training stopped at a step boundary on a signal, after writing a checkpoint."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
 
 
 @dataclass
@@ -39,52 +56,11 @@ class Member:
     env: gym.Env[Any, Any]
     eval_env: gym.Env[Any, Any]
     logger: RunLogger
+    tape: EpisodeTape = field(default_factory=EpisodeTape)
     episodes: int = 0
     status: str = RUNNING
     final_eval: dict[str, Any] = field(default_factory=dict)
     diagnostics: dict[str, float | None] = field(default_factory=dict)
-
-
-def evaluate(
-    agent: DDPG, members: list[Member], active: list[bool], n_episodes: int, low: Tensor, high: Tensor
-) -> list[dict[str, Any] | None]:
-    """Greedy episodes (no noise) on each active member's evaluation env, members stepped in lockstep."""
-    m_count = len(members)
-    returns: list[list[float]] = [[] for _ in members]
-    goals: list[list[bool]] = [[] for _ in members]
-    obs_dim = members[0].eval_env.observation_space.shape[0]  # type: ignore[index]
-    for _ in range(n_episodes):
-        obs = np.zeros((m_count, obs_dim), dtype=np.float32)
-        running = list(active)
-        totals = np.zeros(m_count)
-        for m in map(int, np.flatnonzero(running)):
-            obs[m] = members[m].eval_env.reset()[0]
-        while any(running):
-            u = agent.act(torch.from_numpy(obs), explore=False).cpu()
-            action = torch.nan_to_num(torch.clamp(u, low, high)).numpy()
-            for m in map(int, np.flatnonzero(running)):
-                next_obs, reward, terminated, truncated, info = members[m].eval_env.step(action[m])
-                obs[m], totals[m] = next_obs, totals[m] + float(reward)
-                if terminated or truncated:
-                    running[m] = False
-                    returns[m].append(totals[m])
-                    goals[m].append(bool(info.get("goal", False)))
-    out: list[dict[str, Any] | None] = []
-    for m, member in enumerate(members):
-        if not active[m]:
-            out.append(None)
-            continue
-        r = np.asarray(returns[m])
-        stats: dict[str, Any] = {
-            "return_mean": float(r.mean()),
-            "return_std": float(r.std()),
-            "return_iqm": float(trim_mean(r, 0.25)),
-            "n_episodes": len(r),
-        }
-        if member.logger.p_goal:
-            stats["p_goal"] = float(np.mean(goals[m]))
-        out.append(stats)
-    return out
 
 
 class Trainer:
@@ -97,61 +73,75 @@ class Trainer:
         self.counts: dict[str, int] = {}
         self.diag_rows: list[tuple[int, np.ndarray]] = []  # (actor updates, diagnostic sums [K, M])
         self.recent: deque[float] = deque(maxlen=20)
+        self.totals = np.zeros(len(members))  # return of each member's current training episode so far
+        self.obs: np.ndarray | None = None  # set by resume.restore: the observations to act on
+        self.stop_signals: list[
+            int
+        ] = []  # appended to by signal handlers; honoured at the next step boundary
+        self.preempted = False
 
     def active(self) -> list[bool]:
         return [m.status == RUNNING for m in self.members]
 
     def run(self) -> None:
+        from bounded_ddpg import resume  # resume.py reads this module's Trainer
+
         cfg, agent, members = self.cfg, self.agent, self.members
-        a_cfg = cfg.agent
-        bar = tqdm(
-            total=cfg.budget.steps, disable=not cfg.progress, file=sys.stderr, unit="step", mininterval=1.0
-        )
-        obs = np.stack([m.env.reset()[0] for m in members]).astype(np.float32)
-        totals, last_postfix = np.zeros(len(members)), 0.0
+        a_cfg, every = cfg.agent, cfg.checkpoint_every_steps
+        bar = tqdm(total=cfg.budget.steps, initial=self.step, disable=not cfg.progress, file=sys.stderr,
+                   unit="step", mininterval=1.0)  # fmt: skip
+        last_postfix, fault = 0.0, os.environ.get(INJECT_NAN, "").partition("@")
         reward_scale, raw = float(cfg.env.reward_scale), a_cfg.store_action == "raw"
-        if cfg.eval.every_steps:
-            self.periodic_eval(self.active())  # step 0: the initial policy, so curves start at the start
+        if self.obs is None:  # a fresh run (a resumed one has rebuilt its episodes from their tapes)
+            self.obs = np.stack([m.tape.reset(m.env, seed=m.seed)[0] for m in members]).astype(np.float32)
+            if cfg.eval.every_steps:
+                self.periodic_eval(self.active())  # step 0: the initial policy, so curves start at the start
         try:
             while any(self.active()):
-                obs_t = torch.from_numpy(obs)
+                obs_t = torch.from_numpy(self.obs)
                 if self.step < a_cfg.learning_starts:
                     u = torch.stack([self.low + (self.high - self.low) * torch.rand(
                         self.low.shape, generator=g) for g in self.warmup])  # fmt: skip
                 else:
                     u = agent.act(obs_t, explore=True).cpu()
+                    for m in map(int, torch.nonzero(~torch.isfinite(u).all(1)).flatten()):
+                        self.diverge(m)
                 executed = torch.nan_to_num(torch.clamp(u, self.low, self.high))
                 action = executed.numpy()
-                next_obs = np.empty_like(obs)
+                next_obs = np.empty_like(self.obs)
                 reward = np.empty(len(members), dtype=np.float32)
                 flags = np.zeros((2, len(members)), dtype=bool)  # terminated, truncated
                 for m, member in enumerate(members):
+                    member.tape.record(action[m])
                     o, r, flags[0, m], flags[1, m], _ = member.env.step(action[m])
                     next_obs[m], reward[m] = o, r
-                totals += reward
+                self.totals += reward
                 terminated, truncated = torch.from_numpy(flags[0]), torch.from_numpy(flags[1])
                 # next_obs is the real final observation also on truncation (reset comes after).
                 self.replay.add(obs_t, u if raw else executed, torch.from_numpy(reward * reward_scale),
                                 torch.from_numpy(next_obs), terminated, truncated)  # fmt: skip
                 done = flags[0] | flags[1]
                 for m in map(int, np.flatnonzero(done)):
-                    next_obs[m] = members[m].env.reset()[0]
+                    next_obs[m] = members[m].tape.reset(members[m].env)[0]
                     members[m].episodes += 1
-                    self.recent.append(float(totals[m]))
-                    totals[m] = 0.0
+                    self.recent.append(float(self.totals[m]))
+                    self.totals[m] = 0.0
                 if done.any():
                     agent.end_episode(torch.from_numpy(done))
-                obs = next_obs
+                self.obs = next_obs
                 self.step += 1
                 if self.step >= a_cfg.learning_starts:
                     for _ in range(a_cfg.updates_per_step):
                         self.accumulate(agent.update(self.replay.sample(a_cfg.batch_size)))
+                if fault[2] and self.step == int(fault[2]):
+                    with torch.no_grad():
+                        for p in agent.actor.parameters():
+                            p[[m.seed for m in members].index(int(fault[0]))] = float("nan")
                 bar.update(1)
                 if done.any() and (now := time.perf_counter()) - last_postfix > 1.0:
                     last_postfix = now
                     eps = sum(m.episodes for m in members)
-                    recent = float(np.mean(self.recent))
-                    bar.set_postfix(episodes=eps, ret=f"{recent:.3g}", refresh=False)
+                    bar.set_postfix(episodes=eps, ret=f"{float(np.mean(self.recent)):.3g}", refresh=False)
                 if self.step % cfg.log_every_steps == 0:
                     self.flush_metrics()
                 reached = [self.budget_reached(member) for member in members]
@@ -159,7 +149,12 @@ class Trainer:
                     self.periodic_eval([a and not r for a, r in zip(self.active(), reached)])
                 if any(reached):
                     self.finish(reached)
-        except KeyboardInterrupt:
+                if (every and self.step % every == 0) or self.stop_signals:
+                    resume.save_checkpoints(self)
+                if self.stop_signals:
+                    raise Stopped(self.stop_signals[0])
+        except (KeyboardInterrupt, Stopped) as e:
+            self.preempted = isinstance(e, Stopped) and e.signum == signal.SIGTERM
             self.flush_metrics()
             for member in members:
                 if member.status == RUNNING:
@@ -193,20 +188,28 @@ class Trainer:
             self.diag_rows.append((n_actor, np.stack([self.sums[k].cpu().numpy() for k in DIAGNOSTIC_KEYS])))
         self.sums, self.counts = {}, {}
         wall = time.perf_counter() - self.t0
+        finite = self.agent.finite_members()
         for m, member in enumerate(self.members):
             if member.status != RUNNING:
                 continue
             values = {k: float(v[m]) for k, v in means.items()}
             member.logger.log_metrics(self.step, member.episodes, wall, values)
-            if not all(math.isfinite(v) for v in values.values()):
-                member.status = DIVERGED
-                member.logger.close(self.summary(m))
+            if not finite[m] or not all(math.isfinite(v) for v in values.values()):
+                self.diverge(m)
+
+    def diverge(self, m: int) -> None:
+        """Member m produced a NaN or infinity: it stops with status diverged (the others go on)."""
+        if self.members[m].status == RUNNING:
+            self.members[m].status = DIVERGED
+            self.members[m].logger.close(self.summary(m))
 
     def periodic_eval(self, which: list[bool]) -> None:
         """Greedy evaluation of the members in ``which`` (a member reaching its budget gets the final one)."""
         if any(which):
             self.log_evals(
-                evaluate(self.agent, self.members, which, self.cfg.eval.episodes, self.low, self.high)
+                evaluate(
+                    self.agent, self.members, which, self.cfg.eval.episodes, self.low, self.high, self.step
+                )
             )
 
     def log_evals(self, results: list[dict[str, Any] | None]) -> None:
@@ -219,9 +222,8 @@ class Trainer:
         """Final evaluation and summary.json for the members whose budget was just reached."""
         self.flush_metrics()
         reached = [r and m.status == RUNNING for r, m in zip(reached, self.members)]
-        results = evaluate(
-            self.agent, self.members, reached, self.cfg.eval.final_episodes, self.low, self.high
-        )
+        n = self.cfg.eval.final_episodes
+        results = evaluate(self.agent, self.members, reached, n, self.low, self.high, self.step)
         self.log_evals(results)
         for m, stats in enumerate(results):
             if stats is not None:
@@ -259,4 +261,5 @@ class Trainer:
             "final_eval": final,
             "diagnostics": diag,
             "wall_clock_s": round(time.perf_counter() - self.t0, 3),
+            **({"preempted": self.preempted} if member.status == INTERRUPTED else {}),
         }
