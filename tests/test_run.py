@@ -104,3 +104,33 @@ def test_bad_options_fail_cleanly_without_a_run_directory(
         assert needle in result.stderr, result.stderr
     assert run_dirs(tmp_path / "runs") == []
     assert not [p for p in (tmp_path / "runs").rglob("*") if p.is_file() and p.name != "run.log"]
+
+
+def test_transform_members_equal_their_single_runs(cli: Cli, tmp_path: Path) -> None:
+    """transforms x seeds in one process: member (t, k) equals the single run transform=t seed=k."""
+    batched = cli("transforms=[identity,invert]", "seeds=[0,1]", "run_id=ablation", "env=Platform", *TINY)
+    assert batched.returncode == 0, batched.stderr
+    runs = run_dirs(tmp_path / "runs")
+    assert [r.relative_to(tmp_path / "runs").parts[1:3] for r in runs] == [
+        ("identity", "seed0"), ("identity", "seed1"), ("invert", "seed0"), ("invert", "seed1"),
+    ]  # fmt: skip
+    config = yaml.safe_load((runs[3] / "config.yaml").read_text())
+    assert (config["transform"]["name"], config["seed"], config["transforms"], config["seeds"]) == (
+        "invert", 1, None, None,
+    )  # fmt: skip
+    single = cli(
+        "transform=invert", "seed=1", "run_id=single", "env=Platform", f"out_dir={tmp_path}/single", *TINY
+    )
+    assert single.returncode == 0, single.stderr
+    (alone,) = run_dirs(tmp_path / "single")
+    returns = [
+        [(r["step"], r["return_mean"], r["return_std"]) for r in rows(d / "eval.csv")]
+        for d in (runs[3], alone)
+    ]
+    assert returns[0] == returns[1]
+    summaries = [json.loads((d / "summary.json").read_text()) for d in (runs[3], alone)]
+    assert summaries[0]["final_eval"] == summaries[1]["final_eval"] and summaries[0]["transform"] == "invert"
+    bad = cli("transforms=[identity,tanh]", *TINY)
+    assert (
+        bad.returncode == 2 and "transforms='tanh' is not a valid choice; valid: clip, identity" in bad.stderr
+    )

@@ -111,6 +111,9 @@ class Config:
     # dimension); each member writes its own run directory exactly as a single run with that seed would.
     # null: one member with `seed`.
     seeds: list[int] | None = None
+    # Batched transform ablation: one member per (transform, seed) pair, all in this process; member
+    # (t, k) writes <env>/<t>/seed<k>/ exactly as a single run with transform=t seed=k. null: `transform`.
+    transforms: list[str] | None = None
     device: str = "cpu"  # cpu | cuda | cuda:N
     torch_threads: int = 1  # intra-op threads per process; more is slower on small shared machines
     out_dir: str = "runs"  # runs land in <out_dir>/<env>/<transform>/seed<k>/<run id>/
@@ -182,6 +185,13 @@ def validate(cfg: DictConfig | Config) -> None:
             errors.append(f"budget.{k}={v} must be positive or null")
     if c.seeds is not None and (not c.seeds or len(set(c.seeds)) != len(c.seeds)):
         errors.append(f"seeds={list(c.seeds)} must be a non-empty list of distinct seeds (or null)")
+    if c.transforms is not None:
+        if not c.transforms or len(set(c.transforms)) != len(c.transforms):
+            errors.append(
+                f"transforms={list(c.transforms)} must be a non-empty list of distinct names (or null)"
+            )
+        for name in c.transforms:
+            _choice(errors, "transforms", name, tuple(sorted(transforms.names())))
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
 

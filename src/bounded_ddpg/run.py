@@ -1,8 +1,9 @@
 """`python -m bounded_ddpg.run [KEY=VALUE ...]`: compose the config, build, train, evaluate, write.
 
 The configs ship inside the package (``bounded_ddpg/conf``, docs/running.md has the reference). Composition
-and validation come first; only then are run directories created, one per member (``cfg.seeds``, default
-one member with ``cfg.seed``): ``<out_dir>/<env>/<transform>/seed<k>/<run id>/`` (docs/run-directory.md).
+and validation come first; only then are run directories created, one per member (every pair of
+``cfg.transforms`` x ``cfg.seeds``; by default one member, ``cfg.transform`` with ``cfg.seed``):
+``<out_dir>/<env>/<transform>/seed<k>/<run id>/`` (docs/run-directory.md).
 Hydra's own files (``.hydra/``, the log) go to ``<out_dir>/.hydra/``, never into the working directory.
 """
 
@@ -43,25 +44,43 @@ log = logging.getLogger("bounded_ddpg")
 EXIT_INTERRUPTED, EXIT_PREEMPTED = 130, 143
 
 
-def _member_configs(cfg: DictConfig, seeds: list[int]) -> list[dict[str, Any]]:
+def _members(cfg: DictConfig) -> tuple[list[str], list[int]]:
+    """(transform, seed) of every member: the product of ``transforms`` (or ``transform``) and ``seeds``."""
+    names = list(cfg.transforms) if cfg.transforms is not None else [cfg.transform.name]
+    seeds = list(cfg.seeds) if cfg.seeds is not None else [cfg.seed]
+    pairs = [(t, s) for t in names for s in seeds]
+    return [t for t, _ in pairs], [s for _, s in pairs]
+
+
+def _member_configs(cfg: DictConfig, names: list[str], seeds: list[int]) -> list[dict[str, Any]]:
     plain = schema.to_plain(cfg)
-    return [{**plain, "seed": s, "seeds": None} for s in seeds]  # exactly what a single run records
+    return [  # exactly what a single run records
+        {
+            **plain,
+            "transform": {**plain["transform"], "name": t},
+            "transforms": None,
+            "seed": s,
+            "seeds": None,
+        }
+        for t, s in zip(names, seeds)
+    ]
 
 
 def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     """Train (or resume) every member of ``cfg`` and return their summaries (status, final_eval, ...)."""
     schema.validate(cfg)
-    seeds = list(cfg.seeds) if cfg.seeds is not None else [cfg.seed]
+    names, seeds = _members(cfg)
     if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
         raise schema.ConfigError(
-            "under a W&B sweep agent a run has one member: use seed=..., not seeds=[...]"
+            "under a W&B sweep agent a run has one member: use seed=... and transform=..., not seeds=[...] "
+            "or transforms=[...]"
         )
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
     run_id = cfg.run_id or new_run_id()
-    dirs = [run_dir_for(cfg.out_dir, cfg.env.name, cfg.transform.name, s, run_id) for s in seeds]
-    configs = _member_configs(cfg, seeds)
+    dirs = [run_dir_for(cfg.out_dir, cfg.env.name, t, s, run_id) for t, s in zip(names, seeds)]
+    configs = _member_configs(cfg, names, seeds)
     summaries: list[dict[str, Any] | None] = [None] * len(seeds)
     states = None
     exists = [d.exists() for d in dirs]  # resume: everything is read and checked before any write
@@ -76,13 +95,14 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
             return [s for s in summaries if s is not None]
         states = resume.load_states(dirs, seeds)
     with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
-        trainer = _build(cfg, seeds, dirs, configs, summaries, states)
+        trainer = _build(cfg, names, seeds, dirs, configs, summaries, states)
         trainer.stop_signals = received
         return _train(trainer)
 
 
 def _build(
     cfg: DictConfig,
+    names: list[str],
     seeds: list[int],
     dirs: list[Path],
     configs: list[dict[str, Any]],
@@ -96,18 +116,19 @@ def _build(
     n_discrete = int(getattr(env, "n_discrete", 0))
     agent_cfg = OmegaConf.to_object(cfg.agent)
     assert isinstance(agent_cfg, schema.AgentConfig)
-    agent = DDPG(obs_dim, low, high, agent_cfg, cfg.transform.name, n_discrete, seeds, cfg.device)
+    transform = names[0] if len(set(names)) == 1 else names  # one name, or one per member
+    agent = DDPG(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
     meta = {"versions": versions(), "git_commit": git_commit()}
     members = []
-    for m, (seed, run_dir, (train_env, eval_env)) in enumerate(zip(seeds, dirs, envs)):
+    for m, (name, seed, run_dir, (train_env, eval_env)) in enumerate(zip(names, seeds, dirs, envs)):
         summary = summaries[m]
         ended = summary is not None and summary["status"] in resume.ENDED
         mode = "done" if ended else "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
         logger = RunLogger(run_dir, configs[m], cfg.env.name == "Goal", meta, mode, offsets)
-        members.append(Member(seed, train_env, eval_env, logger))
+        members.append(Member(name, seed, train_env, eval_env, logger))
         log.info("run directory: %s (%s)", run_dir, {"done": "already ended"}.get(mode, mode))
     trainer = Trainer(cfg, agent, replay, members)
     if states:

@@ -50,8 +50,9 @@ class Stopped(Exception):
 
 @dataclass
 class Member:
-    """One seed's environments, run directory and bookkeeping."""
+    """One (transform, seed) member's environments, run directory and bookkeeping."""
 
+    transform: str
     seed: int
     env: gym.Env[Any, Any]
     eval_env: gym.Env[Any, Any]
@@ -253,7 +254,7 @@ class Trainer:
         return {
             "env": cfg.env.name,
             "env_id": cfg.env.id,
-            "transform": cfg.transform.name,
+            "transform": member.transform,
             "seed": member.seed,
             "status": member.status,
             "steps": self.step,
