@@ -18,7 +18,14 @@ import pytest
 import yaml
 
 from bounded_ddpg import report
-from bounded_ddpg.report import RunRecord, main, read_run_dir, run_record_from_wandb
+from bounded_ddpg.report import (
+    RunRecord,
+    curve_panels,
+    find_run_dirs,
+    main,
+    read_run_dir,
+    run_record_from_wandb,
+)
 from bounded_ddpg.stats import cell_stats, improvement, probability_of_improvement
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -268,3 +275,17 @@ def test_run_record_from_wandb() -> None:
     assert (c.status, c.final_return, c.frac_at_bounds, c.frac_out_of_bounds) == ("crashed", 0.2, 0.1, None)
     with pytest.raises(ValueError, match=r"final_eval\.return_mean"):
         run_record_from_wandb(config, {}, "finished", history)
+
+
+def test_unfinished_curves_are_drawn_only_when_asked_and_never_tabled(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    write_run(root, "Platform", "invert", 0, 0.9)
+    write_run(root, "Platform", "squash", 0, None, status="interrupted", evals=[(0, 0.1), (500, 0.3)])
+    records = [r for d in find_run_dirs(root) if isinstance(r := read_run_dir(d), RunRecord)]
+    assert list(curve_panels(records, "step", (), unfinished=False)["Platform"]) == ["invert"]
+    panels = curve_panels(records, "step", (), unfinished=True)["Platform"]
+    assert list(panels) == ["squash (unfinished)", "invert"]
+    assert panels["squash (unfinished)"][0][1].tolist() == [0.1, 0.3]
+    assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50", "--unfinished-curves"]) == 0
+    t = table(tmp_path / "o")
+    assert (t[("Platform", "squash")]["n"], t[("Platform", "invert")]["n"]) == ("0", "1")  # never averaged

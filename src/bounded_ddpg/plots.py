@@ -76,7 +76,10 @@ def plot_curves(
                 continue
             m, lo, hi = mean_band(interpolate(curves, grid), reps, seed)
             n = len(curves)
-            ax.plot(grid, m, color=colors[label], label=f"{label} (N={n})", lw=1.6)
+            dashed = label.endswith("(unfinished)")
+            ax.plot(
+                grid, m, color=colors[label], label=f"{label} (N={n})", lw=1.6, ls="--" if dashed else "-"
+            )
             if n > 1:
                 ax.fill_between(grid, lo, hi, color=colors[label], alpha=0.2, lw=0)
         ax.set_title(env)

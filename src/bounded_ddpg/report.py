@@ -186,6 +186,27 @@ def read_wandb(path: str, sweep: bool) -> list[RunRecord | Problem]:
     return out
 
 
+UNFINISHED = " (unfinished)"
+
+
+def curve_panels(
+    records: list[RunRecord], x: str, by: tuple[str, ...], unfinished: bool
+) -> dict[str, dict[str, list[plots.Curve]]]:
+    """env -> line label -> runs' (x, return) curves. Finished runs only, unless ``unfinished``: then runs
+    still running or interrupted get their own lines, labelled "(unfinished)" (and drawn dashed)."""
+    panels: dict[str, dict[str, list[plots.Curve]]] = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        xs = np.array(r.steps if x == "step" else r.episodes, dtype=float)
+        partial = unfinished and r.status in ("running", "interrupted")
+        if (r.status == FINISHED or partial) and xs.size and xs.size == len(r.returns):
+            label = " ".join([r.transform, *[f"{k}={by_value(r, k)}" for k in by]])
+            panels[r.env][label + (UNFINISHED if partial else "")].append((xs, np.array(r.returns, float)))
+    return {
+        e: dict(sorted(panels[e].items(), key=lambda kv: cell_order(e, kv[0].split()[0], ())))
+        for e in sorted(panels)
+    }
+
+
 def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     p = argparse.ArgumentParser(
         prog="python -m bounded_ddpg.report",
@@ -221,6 +242,11 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         type=Path,
         default=Path("report"),
         help="output directory for table.{md,tex,csv} and curves.{png,pdf} (default: ./report)",
+    )
+    p.add_argument(
+        "--unfinished-curves",
+        action="store_true",
+        help="also draw runs still running or interrupted as dashed '(unfinished)' lines (never tabled)",
     )
     p.add_argument(
         "--strict",
@@ -270,16 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
     (a.out / "table.tex").write_text(tables.render_latex(rows, info))
     (a.out / "table.csv").write_text(tables.render_csv(rows, info))
-    panels: dict[str, dict[str, list[plots.Curve]]] = defaultdict(lambda: defaultdict(list))
-    for r in records:
-        xs = np.array(r.steps if a.x == "step" else r.episodes, dtype=float)
-        if r.status == FINISHED and xs.size and xs.size == len(r.returns):
-            label = " ".join([r.transform, *[f"{k}={by_value(r, k)}" for k in a.by]])
-            panels[r.env][label].append((xs, np.array(r.returns, dtype=float)))
-    ordered = {
-        e: dict(sorted(panels[e].items(), key=lambda kv: cell_order(e, kv[0].split()[0], ())))
-        for e in sorted(panels)
-    }
+    ordered = curve_panels(records, a.x, tuple(a.by), a.unfinished_curves)
     plots.plot_curves(ordered, a.x, a.out, a.reps, a.seed)
     print(f"\nwrote {a.out}/table.md, table.tex, table.csv, curves.png, curves.pdf")
     return 0
