@@ -47,7 +47,9 @@ class ReplayBuffer:
             "truncated": zeros(1),
         }
         self.generators = [torch_generator(seed, "replay", self.device) for seed in seeds]
-        self.members = torch.arange(m, device=self.device).unsqueeze(1)  # [M, 1] for gathers
+        # Flat [M * capacity, dim] views: one index_select per field gathers every member's batch.
+        self.flat = {key: value.view(m * c, -1) for key, value in self.storage.items()}
+        self.offsets = (torch.arange(m, device=self.device) * c).unsqueeze(1)  # [M, 1]
         self.ptr = 0
         self.size = 0
 
@@ -83,7 +85,11 @@ class ReplayBuffer:
                 for g in self.generators
             ]
         )
-        return Batch(**{key: value[self.members, idx] for key, value in self.storage.items()})
+        rows = (idx + self.offsets).view(-1)
+        m = self.n_members
+        return Batch(
+            **{key: value.index_select(0, rows).view(m, batch_size, -1) for key, value in self.flat.items()}
+        )
 
     def state_dict(self) -> dict[str, object]:
         n = self.size
