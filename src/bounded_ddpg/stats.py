@@ -253,5 +253,6 @@ def build_rows(
         if r.status == DIVERGED:
             notes.append(f"diverged (counted in 'diverged', excluded from the statistics): {r.source}")
         elif r.status != FINISHED:
-            notes.append(f"status '{r.status}' (excluded from the statistics and curves): {r.source}")
+            why = "excluded from the statistics; curves only with --unfinished-curves"
+            notes.append(f"status '{r.status}' ({why}): {r.source}")
     return rows, notes
