@@ -50,7 +50,8 @@ def test_ablation_grid_covers_transforms_envs_and_seeds() -> None:
         (r.config["transform"]["value"], r.config["env"]["value"], r.config["seed"]["value"])
         for r in suggested
     }
-    assert len(suggested) == len(cells) == 5 * 2 * 10
+    assert len(suggested) == len(cells) == 5 * 4 * 10
+    assert {r.config["experiment"]["value"] for r in suggested} == {"paper"}  # the published protocol
 
 
 def test_lr_search_suggests_learning_rates_in_range() -> None:
