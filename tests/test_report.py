@@ -289,3 +289,15 @@ def test_unfinished_curves_are_drawn_only_when_asked_and_never_tabled(tmp_path: 
     assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50", "--unfinished-curves"]) == 0
     t = table(tmp_path / "o")
     assert (t[("Platform", "squash")]["n"], t[("Platform", "invert")]["n"]) == ("0", "1")  # never averaged
+
+
+def test_a_panel_without_evaluation_rows_is_labelled_not_a_warning(tmp_path: Path) -> None:
+    import warnings
+
+    from bounded_ddpg.plots import plot_curves
+
+    empty = (np.array([]), np.array([]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels" legend warning fails this
+        paths = plot_curves({"Goal": {"invert": [empty, empty]}}, "step", tmp_path, reps=100, seed=0)
+    assert [p.name for p in paths] == ["curves.png", "curves.pdf"] and paths[0].stat().st_size > 5_000

@@ -86,7 +86,10 @@ def plot_curves(
         ax.set_xlabel(x_label)
         ax.set_ylabel("evaluation return")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="small", frameon=False)
+        if ax.lines:
+            ax.legend(fontsize="small", frameon=False)
+        else:  # runs without evaluation rows (eval.every_steps=0 and unfinished)
+            ax.text(0.5, 0.5, "no evaluation curves", ha="center", va="center", transform=ax.transAxes)
     for ax in list(axes.flat)[len(envs) :]:
         ax.set_visible(False)
     fig.suptitle("Mean evaluation return, 95% bootstrap band over runs", fontsize="medium")
