@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from bounded_ddpg.stats import CONFIDENCE, Array
 
@@ -59,6 +60,10 @@ def interpolate(curves: list[Curve], grid: Array) -> Array:
     return np.stack([np.interp(grid, x, y) for x, y in curves if x.size > 0])
 
 
+def thousands(value: float, _position: int | None = None) -> str:
+    return f"{value / 1000:g}k" if abs(value) >= 1000 else f"{value:g}"
+
+
 def plot_curves(
     panels: dict[str, dict[str, list[Curve]]], x_label: str, out_dir: Path, reps: int, seed: int
 ) -> list[Path]:
@@ -83,6 +88,7 @@ def plot_curves(
             if n > 1:
                 ax.fill_between(grid, lo, hi, color=colors[label], alpha=0.2, lw=0)
         ax.set_title(env)
+        ax.xaxis.set_major_formatter(FuncFormatter(thousands))  # 20k, not 20000 (long ticks collide)
         ax.set_xlabel(x_label)
         ax.set_ylabel("evaluation return")
         ax.grid(alpha=0.3)
