@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # results/<env>: (runs there, extra report arguments); the commands are the ones docs/results.md gives.
 PUBLISHED = {
     "platform": (50, ["--x", "episode", "--unfinished-curves"]),
+    "goal": (50, ["--x", "episode"]),
+    "goal_lr": (50, ["--x", "episode"]),
     "pendulum": (50, []),
     "lunarlandercontinuous": (50, ["--unfinished-curves"]),
 }
