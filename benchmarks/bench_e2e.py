@@ -1,7 +1,7 @@
 """End-to-end steps/s on Pendulum-v1 at CleanRL's DDPG settings: bounded_ddpg vs a CleanRL-style loop.
 
     python benchmarks/bench_e2e.py                  # 3 interleaved repeats of 3000 learning steps each
-    python benchmarks/bench_e2e.py --learn-steps 500 --repeats 1   # a smoke run
+    python benchmarks/bench_e2e.py --learn-steps 500 --repeats 1   # a smoke run (at least 200 steps)
 
 Settings (CleanRL ddpg_continuous_action.py defaults): batch 256, 256x256 ReLU, Adam lr 3e-4 for both
 networks, tau 0.005, gamma 0.99, buffer 1e6, learning starts 5000, one critic update per step, actor and
@@ -117,7 +117,7 @@ def ours(learn_steps: int, seed: int) -> float:
             "agent.lr_critic=3e-4", "agent.tau=0.005", "agent.gamma=0.99", "agent.buffer_size=1000000",
             "agent.policy_delay=2", "agent.noise.kind=gaussian", "agent.noise.sigma=0.1",
             "eval.every_steps=0", "eval.final_episodes=1",
-            "log_every_steps=500", "progress=false", "torch_threads=1", f"out_dir={out}",
+            "log_every_steps=100", "progress=false", "torch_threads=1", f"out_dir={out}",
         ]  # fmt: skip
         subprocess.run(cmd, check=True, capture_output=True)
         (metrics,) = Path(out).glob("Pendulum/squash/seed*/*/metrics.csv")
@@ -135,6 +135,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of each loop")
     parser.add_argument("--cleanrl-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.learn_steps < 200:
+        parser.error(
+            f"--learn-steps {args.learn_steps}: give at least 200 (the timing spans metrics rows 100 apart)"
+        )
     if args.cleanrl_only:  # child process: one thread, like ours
         import torch
 
