@@ -19,6 +19,7 @@ PUBLISHED = {
     "goal_lr": (50, ["--x", "episode", *ZERO]),
     "pendulum": (50, ZERO),
     "lunarlandercontinuous": (50, ["--unfinished-curves", *ZERO]),
+    "lunarlander_small": (50, ZERO),
 }
 
 
