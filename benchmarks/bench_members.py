@@ -12,65 +12,16 @@ interleaved within every repeat and figures are medians. On CUDA every timed blo
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
-import numpy as np
 import torch
 
-from bounded_ddpg.agent import DDPG
-from bounded_ddpg.config import AgentConfig
-from bounded_ddpg.replay import ReplayBuffer
+# this folder's update benchmark: its interleaved timer and the update under test
+from bench_update import measure, ours
 
 SETTINGS = {
     "Platform": dict(batch=32, hidden=[256, 128], activation="leaky_relu", obs=9, act=6, transform="invert"),
     "CleanRL": dict(batch=256, hidden=[256, 256], activation="relu", obs=3, act=1, transform="identity"),
 }
-
-
-def update_fn(
-    members: int,
-    device: str,
-    batch: int,
-    hidden: list[int],
-    activation: str,
-    obs: int,
-    act: int,
-    transform: str,
-) -> Callable[[], object]:
-    cfg = AgentConfig(hidden_sizes=hidden, activation=activation, batch_size=batch, grad_clip=10.0)
-    seeds = list(range(members))
-    agent = DDPG(obs, -np.ones(act), np.ones(act), cfg, transform, seeds=seeds, device=device)
-    replay = ReplayBuffer(4_096, obs, act, seeds, device)
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(1_024):
-        replay.add(
-            torch.randn(members, obs, generator=gen), torch.rand(members, act, generator=gen) * 2 - 1,
-            torch.randn(members, generator=gen), torch.randn(members, obs, generator=gen),
-            torch.zeros(members), torch.zeros(members),
-        )  # fmt: skip
-    return lambda: agent.update(replay.sample(batch))
-
-
-def measure(
-    cases: dict[int, Callable[[], object]], calls: int, repeats: int, device: str
-) -> dict[int, float]:
-    """Median ms per call, sizes interleaved within every repeat."""
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    samples: dict[int, list[float]] = {m: [] for m in cases}
-    for fn in cases.values():
-        for _ in range(10):
-            fn()
-    sync()
-    for _ in range(repeats):
-        for m, fn in cases.items():
-            start = time.perf_counter()
-            for _ in range(calls):
-                fn()
-            sync()
-            samples[m].append((time.perf_counter() - start) / calls * 1e3)
-    return {m: statistics.median(v) for m, v in samples.items()}
 
 
 def main() -> None:
@@ -88,8 +39,9 @@ def main() -> None:
     name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "CPU"
     print(f"device: {args.device} ({name}), torch {torch.__version__}, {args.threads} thread(s)")
     for setting in args.settings:
-        cases = {m: update_fn(m, args.device, **SETTINGS[setting]) for m in args.members}  # type: ignore[arg-type]
-        ms = measure(cases, args.calls, args.repeats, args.device)
+        cases = {m: ours(m, device=args.device, **SETTINGS[setting]) for m in args.members}  # type: ignore[arg-type]
+        sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+        ms = measure(cases, args.calls, args.repeats, sync)
         base = ms[args.members[0]] / args.members[0]
         print(f"\n{setting} settings: ms per call | ms per member-update | speed-up vs M={args.members[0]}")
         for m, t in ms.items():

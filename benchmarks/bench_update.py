@@ -19,7 +19,8 @@ import argparse
 import itertools
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -30,14 +31,24 @@ from bounded_ddpg.agent import DDPG
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import ReplayBuffer
 
+K = TypeVar("K", bound=Hashable)
+
 
 def ours(
-    members: int, batch: int, hidden: list[int], activation: str, transform: str, obs: int, act: int
+    members: int,
+    batch: int,
+    hidden: list[int],
+    activation: str,
+    transform: str,
+    obs: int,
+    act: int,
+    device: str = "cpu",
 ) -> Callable[[], object]:
+    """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions."""
     cfg = AgentConfig(hidden_sizes=hidden, activation=activation, batch_size=batch, grad_clip=10.0)
     seeds = list(range(members))
-    agent = DDPG(obs, -np.ones(act), np.ones(act), cfg, transform, seeds=seeds)
-    replay = ReplayBuffer(10_000, obs, act, seeds)
+    agent = DDPG(obs, -np.ones(act), np.ones(act), cfg, transform, seeds=seeds, device=device)
+    replay = ReplayBuffer(10_000, obs, act, seeds, device)
     gen = torch.Generator().manual_seed(0)
     for _ in range(2_000):
         replay.add(
@@ -108,17 +119,24 @@ def reference_style(batch: int = 32, obs: int = 9, act: int = 6) -> Callable[[],
     return update
 
 
-def measure(cases: dict[str, Callable[[], object]], calls: int, repeats: int) -> dict[str, float]:
-    """Median ms per call; the cases are interleaved within every repeat so drift hits all alike."""
-    samples: dict[str, list[float]] = {name: [] for name in cases}
+def measure(
+    cases: dict[K, Callable[[], object]], calls: int, repeats: int, sync: Callable[[], object] = lambda: None
+) -> dict[K, float]:
+    """Median ms per call; the cases are interleaved within every repeat so drift hits all alike.
+
+    ``sync`` ends every timed block (``torch.cuda.synchronize`` when the work runs on a GPU).
+    """
+    samples: dict[K, list[float]] = {name: [] for name in cases}
     for fn in cases.values():
         for _ in range(10):
             fn()
+    sync()
     for _ in range(repeats):
         for name, fn in cases.items():
             start = time.perf_counter()
             for _ in range(calls):
                 fn()
+            sync()
             samples[name].append((time.perf_counter() - start) / calls * 1e3)
     return {name: statistics.median(values) for name, values in samples.items()}
 
