@@ -32,6 +32,9 @@ from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import ReplayBuffer
 
 K = TypeVar("K", bound=Hashable)
+# Network and batch shapes of the two settings (keyword arguments of `ours`, without members/transform).
+PLATFORM = dict(batch=32, hidden=[256, 128], activation="leaky_relu", obs=9, act=6)  # reference PA-DDPG
+CLEANRL = dict(batch=256, hidden=[256, 256], activation="relu", obs=3, act=1)  # CleanRL's DDPG, Pendulum
 
 
 def ours(
@@ -150,14 +153,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     calls, repeats = (5, 2) if args.quick else (100, 7)
-    platform = dict(batch=32, hidden=[256, 128], activation="leaky_relu", obs=9, act=6)
     ms = measure(
         {
             "reference-style PA-DDPG (per-sample loop)": reference_style(),
-            "M=1 identity": ours(1, transform="identity", **platform),  # type: ignore[arg-type]
-            "M=1 invert": ours(1, transform="invert", **platform),  # type: ignore[arg-type]
-            "M=10 identity": ours(10, transform="identity", **platform),  # type: ignore[arg-type]
-            "M=10 invert": ours(10, transform="invert", **platform),  # type: ignore[arg-type]
+            "M=1 identity": ours(1, transform="identity", **PLATFORM),  # type: ignore[arg-type]
+            "M=1 invert": ours(1, transform="invert", **PLATFORM),  # type: ignore[arg-type]
+            "M=10 identity": ours(10, transform="identity", **PLATFORM),  # type: ignore[arg-type]
+            "M=10 invert": ours(10, transform="invert", **PLATFORM),  # type: ignore[arg-type]
         },
         calls,
         repeats,
@@ -178,9 +180,8 @@ def main() -> None:
     t_ms = measure({"invert": lambda: seam.backward(g, seam.forward(u))}, calls * 10, repeats)["invert"]
     share = t_ms / ms["M=1 invert"] * 100
     print(f"  invert forward+backward alone: {t_ms * 1e3:.1f} us = {share:.2f}% of an update")
-    cleanrl = dict(batch=256, hidden=[256, 256], activation="relu", obs=3, act=1)
     ms = measure(
-        {f"M=1 {t}": ours(1, transform=t, **cleanrl) for t in ("identity", "invert")},  # type: ignore[arg-type]
+        {f"M=1 {t}": ours(1, transform=t, **CLEANRL) for t in ("identity", "invert")},  # type: ignore[arg-type]
         max(calls // 2, 2),
         repeats,
     )
