@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import warnings
 import zlib
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from bounded_ddpg import report
+from bounded_ddpg.plots import plot_curves
 from bounded_ddpg.report import (
     RunRecord,
     curve_panels,
@@ -292,10 +294,6 @@ def test_unfinished_curves_are_drawn_only_when_asked_and_never_tabled(tmp_path: 
 
 
 def test_a_panel_without_evaluation_rows_is_labelled_not_a_warning(tmp_path: Path) -> None:
-    import warnings
-
-    from bounded_ddpg.plots import plot_curves
-
     empty = (np.array([]), np.array([]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib's "No artists with labels" legend warning fails this
