@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from bounded_ddpg import report
-from bounded_ddpg.plots import plot_curves
 from bounded_ddpg.report import (
     RunRecord,
     curve_panels,
@@ -28,7 +27,8 @@ from bounded_ddpg.report import (
     read_run_dir,
     run_record_from_wandb,
 )
-from bounded_ddpg.stats import cell_stats, improvement, probability_of_improvement
+from bounded_ddpg.report.plots import plot_curves
+from bounded_ddpg.report.stats import cell_stats, improvement, probability_of_improvement
 
 GOLDEN = Path(__file__).parent / "golden"
 SEEDS = range(5)

@@ -10,7 +10,7 @@ import io
 import math
 import re
 
-from bounded_ddpg.stats import Row, TableInfo
+from bounded_ddpg.report.stats import Row, TableInfo
 
 
 def fmt(v: float | None, d: int) -> str:

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from bounded_ddpg.stats import CONFIDENCE, Array
+from bounded_ddpg.report.stats import CONFIDENCE, Array
 
 # One curve of one run: (x, evaluation return), both 1-D and of equal length, x increasing.
 Curve = tuple[Array, Array]

@@ -1,0 +1,137 @@
+"""The report's command line: read runs, build the table rows, write tables and curves (docs/report.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from bounded_ddpg.report import plots, tables
+from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
+from bounded_ddpg.report.stats import (
+    FINISHED,
+    RunRecord,
+    TableInfo,
+    build_rows,
+    by_value,
+    cell_order,
+    leaf_paths,
+)
+
+UNFINISHED = " (unfinished)"
+
+
+def curve_panels(
+    records: list[RunRecord], x: str, by: tuple[str, ...], unfinished: bool
+) -> dict[str, dict[str, list[plots.Curve]]]:
+    """env -> line label -> runs' (x, return) curves. Finished runs only, unless ``unfinished``: then runs
+    still running or interrupted get their own lines, labelled "(unfinished)" (and drawn dashed)."""
+    panels: dict[str, dict[str, list[plots.Curve]]] = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        xs = np.array(r.steps if x == "step" else r.episodes, dtype=float)
+        partial = unfinished and r.status in ("running", "interrupted")
+        if (r.status == FINISHED or partial) and xs.size and xs.size == len(r.returns):
+            label = " ".join([r.transform, *[f"{k}={by_value(r, k)}" for k in by]])
+            panels[r.env][label + (UNFINISHED if partial else "")].append((xs, np.array(r.returns, float)))
+    return {
+        e: dict(sorted(panels[e].items(), key=lambda kv: cell_order(e, kv[0].split()[0], ())))
+        for e in sorted(panels)
+    }
+
+
+def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    p = argparse.ArgumentParser(
+        prog="python -m bounded_ddpg.report",
+        description="Tables (text, Markdown, LaTeX, CSV) and learning curves from bounded_ddpg runs.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="run directories, or directories searched recursively for run directories",
+    )
+    p.add_argument("--wandb", metavar="ENTITY/PROJECT", help="also read every run of this W&B project")
+    p.add_argument(
+        "--wandb-sweep", metavar="ENTITY/PROJECT/SWEEP_ID", help="also read every run of this W&B sweep"
+    )
+    p.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="extra grouping key: a dotted path into the run config, e.g. agent.lr_actor (repeatable)",
+    )
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="transform that P(improvement) compares against (default: identity, if present)",
+    )
+    p.add_argument("--x", choices=["step", "episode"], default="step", help="x axis of the learning curves")
+    p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("report"),
+        help="output directory for table.{md,tex,csv} and curves.{png,pdf} (default: ./report)",
+    )
+    p.add_argument(
+        "--unfinished-curves",
+        action="store_true",
+        help="also draw runs still running or interrupted as dashed '(unfinished)' lines (never tabled)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1, nothing written) if any run is malformed, not finished, or a seed is missing",
+    )
+    return p, p.parse_args(argv)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the report; returns the exit status (argparse errors exit 2 directly)."""
+    parser, a = parse_args(argv)
+    if not (a.paths or a.wandb or a.wandb_sweep):
+        parser.error("give at least one run directory, or --wandb / --wandb-sweep")
+    if a.reps < 1:
+        parser.error(f"--reps must be positive, got {a.reps}")
+    if missing := [str(p) for p in a.paths if not p.exists()]:
+        parser.error(f"path does not exist: {', '.join(missing)}")
+    found: list[RunRecord | Problem] = [read_run_dir(d) for p in a.paths for d in find_run_dirs(p)]
+    found += read_wandb(a.wandb, sweep=False) if a.wandb else []
+    found += read_wandb(a.wandb_sweep, sweep=True) if a.wandb_sweep else []
+    if not found:
+        parser.error(f"no run directories (holding summary.json, config.yaml or eval.csv) under: "
+                     f"{', '.join(map(str, a.paths))}")  # fmt: skip
+    records = [r for r in found if isinstance(r, RunRecord)]
+    problems = [f"malformed, excluded: {p.source}: {p.reason}" for p in found if isinstance(p, Problem)]
+    if not records:
+        parser.error("no readable runs:\n" + "\n".join(problems))
+    keys = sorted({k for r in records for k in leaf_paths(r.config)})
+    if bad := [k for k in a.by if k not in keys]:
+        parser.error(
+            f"unknown --by key {', '.join(bad)}; valid keys: {', '.join(keys) or '(runs have no config)'}"
+        )
+    transforms = sorted({r.transform for r in records}, key=lambda t: cell_order("", t, ()))
+    if a.baseline is not None and a.baseline not in transforms:
+        parser.error(f"unknown --baseline {a.baseline!r}; transforms in these runs: {', '.join(transforms)}")
+    baseline = a.baseline or ("identity" if "identity" in transforms else None)
+    rows, notes = build_rows(records, tuple(a.by), baseline, a.reps, a.seed)
+    notes = problems + notes
+    if a.strict and notes:
+        print("report --strict: refusing to write a report over incomplete results:", file=sys.stderr)
+        print("\n".join(f"- {n}" for n in notes), file=sys.stderr)
+        return 1
+    info = TableInfo(tuple(a.by), baseline, a.reps, a.seed, any(r.p_goal is not None for r in records))
+    print(tables.render_text(rows, info, notes), end="")
+    a.out.mkdir(parents=True, exist_ok=True)
+    (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
+    (a.out / "table.tex").write_text(tables.render_latex(rows, info))
+    (a.out / "table.csv").write_text(tables.render_csv(rows, info))
+    ordered = curve_panels(records, a.x, tuple(a.by), a.unfinished_curves)
+    plots.plot_curves(ordered, a.x, a.out, a.reps, a.seed)
+    print(f"\nwrote {a.out}/table.md, table.tex, table.csv, curves.png, curves.pdf")
+    return 0
