@@ -1,11 +1,14 @@
-"""End-to-end steps/s on Pendulum-v1 at CleanRL's DDPG settings: bounded_ddpg vs a CleanRL-style loop.
+"""End-to-end steps/s on Pendulum-v1 at CleanRL's settings: bounded_ddpg vs a CleanRL-style loop.
 
-    python benchmarks/bench_e2e.py                  # 3 interleaved repeats of 3000 learning steps each
+    python benchmarks/bench_e2e.py                  # DDPG: 3 interleaved repeats of 3000 learning steps
+    python benchmarks/bench_e2e.py --agent td3      # TD3, the same way
     python benchmarks/bench_e2e.py --learn-steps 500 --repeats 1   # a smoke run (at least 200 steps)
 
-Settings (CleanRL ddpg_continuous_action.py defaults): batch 256, 256x256 ReLU, Adam lr 3e-4 for both
-networks, tau 0.005, gamma 0.99, buffer 1e6, learning starts 5000, one critic update per step, actor and
-targets every second step, Gaussian exploration noise 0.1. Only the learning phase is timed (steps after
+Settings (CleanRL ddpg_continuous_action.py and td3_continuous_action.py defaults): batch 256, 256x256
+ReLU, Adam lr 3e-4 for every network, tau 0.005, gamma 0.99, buffer 1e6, learning starts 5000 (CleanRL's
+TD3 uses 25,000 for its 1M-step budget; the timed phase is the same either way), one critic update per step,
+actor and targets every second step, Gaussian exploration noise 0.1; TD3 adds twin critics and target
+smoothing (noise 0.2 clipped at 0.5, in action units). Only the learning phase is timed (steps after
 learning starts), from the wall-clock each loop records; both run as separate processes with one torch
 thread, interleaved, and the report gives medians and their ratio.
 
@@ -28,8 +31,8 @@ from pathlib import Path
 LEARNING_STARTS = 5000
 
 
-def cleanrl_style(learn_steps: int, seed: int) -> float:
-    """Learning-phase steps/s of the CleanRL-style loop (run in this process)."""
+def cleanrl_style(learn_steps: int, seed: int, td3: bool) -> float:
+    """Learning-phase steps/s of the CleanRL-style loop (run in this process); TD3's when ``td3``."""
     import gymnasium as gym
     import numpy as np
     import torch
@@ -56,10 +59,13 @@ def cleanrl_style(learn_steps: int, seed: int) -> float:
             nn.Tanh(),
         )
 
-    actor, qf, actor_t, qf_t = actor_net(), q_net(), actor_net(), q_net()
-    actor_t.load_state_dict(actor.state_dict())
-    qf_t.load_state_dict(qf.state_dict())
-    q_opt, a_opt = torch.optim.Adam(qf.parameters(), lr=3e-4), torch.optim.Adam(actor.parameters(), lr=3e-4)
+    actor, actor_t = actor_net(), actor_net()
+    qfs = [q_net() for _ in range(2 if td3 else 1)]
+    qfs_t = [q_net() for _ in qfs]
+    for net, target in ((actor, actor_t), *zip(qfs, qfs_t)):
+        target.load_state_dict(net.state_dict())
+    q_params = [p for qf in qfs for p in qf.parameters()]
+    q_opt, a_opt = torch.optim.Adam(q_params, lr=3e-4), torch.optim.Adam(actor.parameters(), lr=3e-4)
     size = 1_000_000
     buf = {
         "obs": np.zeros((size, obs_dim), np.float32),
@@ -91,27 +97,33 @@ def cleanrl_style(learn_steps: int, seed: int) -> float:
             idx = rng.integers(0, min(t + 1, size), 256)
             s, s2, a_b, r, d = (torch.as_tensor(buf[k][idx]) for k in ("obs", "next", "act", "rew", "term"))
             with torch.no_grad():
-                y = r + 0.99 * (1 - d) * qf_t(torch.cat([s2, actor_t(s2) * high], 1))
-            q_loss = F.mse_loss(qf(torch.cat([s, a_b], 1)), y)
+                a2 = actor_t(s2) * high
+                if td3:
+                    a2 = (a2 + (torch.randn_like(a2) * 0.2).clamp(-0.5, 0.5) * high).clamp(-high, high)
+                x2 = torch.cat([s2, a2], 1)
+                y = r + 0.99 * (1 - d) * torch.stack([qf_t(x2) for qf_t in qfs_t]).min(0).values
+            x = torch.cat([s, a_b], 1)
+            q_loss = sum(F.mse_loss(qf(x), y) for qf in qfs)
             q_opt.zero_grad()
-            q_loss.backward()
+            q_loss.backward()  # type: ignore[union-attr]
             q_opt.step()
             if t % 2 == 0:
-                a_loss = -qf(torch.cat([s, actor(s) * high], 1)).mean()
+                a_loss = -qfs[0](torch.cat([s, actor(s) * high], 1)).mean()
                 a_opt.zero_grad()
                 a_loss.backward()
                 a_opt.step()
-                for net, target in ((actor, actor_t), (qf, qf_t)):
+                for net, target in ((actor, actor_t), *zip(qfs, qfs_t)):
                     for p, p_t in zip(net.parameters(), target.parameters()):
                         p_t.data.copy_(0.005 * p.data + 0.995 * p_t.data)
     return learn_steps / (time.perf_counter() - start)
 
 
-def ours(learn_steps: int, seed: int) -> float:
+def ours(learn_steps: int, seed: int, agent: str) -> float:
     """Learning-phase steps/s of `python -m bounded_ddpg.run` at the same settings (from metrics.csv)."""
     with tempfile.TemporaryDirectory() as out:
         cmd = [
-            sys.executable, "-m", "bounded_ddpg.run", "env=Pendulum", "transform=squash", f"seed={seed}",
+            sys.executable, "-m", "bounded_ddpg.run", "env=Pendulum", f"agent={agent}", "transform=squash",
+            f"seed={seed}",
             f"budget.steps={LEARNING_STARTS + learn_steps}", f"agent.learning_starts={LEARNING_STARTS}",
             "agent.hidden_sizes=[256,256]", "agent.batch_size=256", "agent.lr_actor=3e-4",
             "agent.lr_critic=3e-4", "agent.tau=0.005", "agent.gamma=0.99", "agent.buffer_size=1000000",
@@ -133,6 +145,7 @@ def main() -> None:
     )
     parser.add_argument("--learn-steps", type=int, default=3000, help="timed steps after learning starts")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of each loop")
+    parser.add_argument("--agent", choices=["ddpg", "td3"], default="ddpg", help="which agent (default ddpg)")
     parser.add_argument("--cleanrl-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.learn_steps < 200:
@@ -143,17 +156,19 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(1)
-        print(cleanrl_style(args.learn_steps, seed=0))
+        print(cleanrl_style(args.learn_steps, seed=0, td3=args.agent == "td3"))
         return
     results: dict[str, list[float]] = {"bounded_ddpg": [], "cleanrl-style": []}
     for _ in range(args.repeats):
-        results["bounded_ddpg"].append(ours(args.learn_steps, seed=0))
-        child = [sys.executable, __file__, "--cleanrl-only", f"--learn-steps={args.learn_steps}"]
+        results["bounded_ddpg"].append(ours(args.learn_steps, seed=0, agent=args.agent))
+        child = [sys.executable, __file__, "--cleanrl-only", f"--learn-steps={args.learn_steps}",
+                 f"--agent={args.agent}"]  # fmt: skip
         results["cleanrl-style"].append(
             float(subprocess.run(child, check=True, capture_output=True, text=True).stdout)
         )
     med = {k: statistics.median(v) for k, v in results.items()}
-    print(f"Pendulum-v1, CleanRL DDPG settings, {args.learn_steps} learning steps, {args.repeats} repeats")
+    name = args.agent.upper()
+    print(f"Pendulum-v1, CleanRL {name} settings, {args.learn_steps} learning steps, {args.repeats} repeats")
     for name, values in results.items():
         print(
             f"  {name:<14} median {med[name]:7.1f} steps/s   (runs: {', '.join(f'{v:.1f}' for v in values)})"

@@ -9,7 +9,8 @@ Cases:
   published reference does it (nn.Linear networks, non-fused Adam, torch's global grad clipping, and
   inverting gradients with a Python loop over the batch). Its per-sample loop is re-written here from that
   description; no reference code is used.
-* CleanRL settings (batch 256, 256x256 ReLU, Pendulum's 3 obs and 1 action): identity vs invert.
+* CleanRL settings (batch 256, 256x256 ReLU, Pendulum's 3 obs and 1 action): identity vs invert, for DDPG
+  and for TD3 (twin critics and target smoothing; its actor and targets every second update, as CleanRL).
 Every figure is milliseconds per update (for M members: per call, which updates all M).
 """
 
@@ -26,8 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from bounded_ddpg import transforms
-from bounded_ddpg.agent import DDPG
+from bounded_ddpg import agents, transforms
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import ReplayBuffer
 
@@ -46,11 +46,17 @@ def ours(
     obs: int,
     act: int,
     device: str = "cpu",
+    agent: str = "ddpg",
 ) -> Callable[[], object]:
-    """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions."""
-    cfg = AgentConfig(hidden_sizes=hidden, activation=activation, batch_size=batch, grad_clip=10.0)
+    """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions.
+
+    ``agent="td3"`` updates its actor and targets every second call (policy_delay 2, as CleanRL's TD3).
+    """
+    delay = 2 if agent == "td3" else 1
+    cfg = AgentConfig(name=agent, hidden_sizes=hidden, activation=activation, batch_size=batch,
+                      grad_clip=10.0, policy_delay=delay)  # fmt: skip
     seeds = list(range(members))
-    agent = DDPG(obs, -np.ones(act), np.ones(act), cfg, transform, seeds=seeds, device=device)
+    learner = agents.make(obs, -np.ones(act), np.ones(act), cfg, transform, seeds=seeds, device=device)
     replay = ReplayBuffer(10_000, obs, act, seeds, device)
     gen = torch.Generator().manual_seed(0)
     for _ in range(2_000):
@@ -59,7 +65,7 @@ def ours(
             torch.randn(members, generator=gen), torch.randn(members, obs, generator=gen),
             torch.zeros(members), torch.zeros(members),
         )  # fmt: skip
-    return lambda: agent.update(replay.sample(batch))
+    return lambda: learner.update(replay.sample(batch))
 
 
 class RefMLP(nn.Module):
@@ -181,14 +187,20 @@ def main() -> None:
     share = t_ms / ms["M=1 invert"] * 100
     print(f"  invert forward+backward alone: {t_ms * 1e3:.1f} us = {share:.2f}% of an update")
     ms = measure(
-        {f"M=1 {t}": ours(1, transform=t, **CLEANRL) for t in ("identity", "invert")},  # type: ignore[arg-type]
+        {
+            f"{a} M=1 {t}": ours(1, transform=t, agent=a, **CLEANRL)  # type: ignore[arg-type]
+            for a in ("ddpg", "td3")
+            for t in ("identity", "invert")
+        },
         max(calls // 2, 2),
         repeats,
     )
     print("CleanRL settings (batch 256, 256x256, Pendulum)")
     for name, value in ms.items():
         print(f"  {name:<44} {value:7.3f} ms/call")
-    print(f"  invert / identity: {ms['M=1 invert'] / ms['M=1 identity']:.3f}")
+    for a in ("ddpg", "td3"):
+        print(f"  {a} invert / identity: {ms[f'{a} M=1 invert'] / ms[f'{a} M=1 identity']:.3f}")
+    print(f"  td3 / ddpg (identity): {ms['td3 M=1 identity'] / ms['ddpg M=1 identity']:.3f}")
 
 
 if __name__ == "__main__":

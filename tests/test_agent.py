@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bounded_ddpg import transforms
-from bounded_ddpg.agent import DDPG
+from bounded_ddpg.agents import DDPG
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch, ReplayBuffer
 

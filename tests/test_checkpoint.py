@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from bounded_ddpg import checkpoint
-from bounded_ddpg.agent import DDPG
+from bounded_ddpg.agents import DDPG
 from bounded_ddpg.config import AgentConfig, NoiseConfig
 from bounded_ddpg.envs.factory import make_env
 from bounded_ddpg.replay import ReplayBuffer

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from bounded_ddpg import transforms
-from bounded_ddpg.agent import DDPG
+from bounded_ddpg.agents import DDPG
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch, ReplayBuffer
 from conftest import TINY, Cli

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from bounded_ddpg.agent import DDPG
+from bounded_ddpg.agents import DDPG
 from bounded_ddpg.config import AgentConfig
 
 

@@ -61,7 +61,11 @@ def wait_for(proc: subprocess.Popen[str], path: Path, timeout: float = 90) -> No
         time.sleep(0.01)
 
 
-@pytest.mark.parametrize("seeds", [["seed=3"], ["seeds=[0,1]"]], ids=["one-member", "two-members"])
+@pytest.mark.parametrize(
+    "seeds",
+    [["seed=3"], ["seeds=[0,1]"], ["seeds=[0,1]", "agent=td3"]],
+    ids=["one-member", "two-members", "td3-two-members"],
+)
 def test_sigkill_then_resume_equals_an_uninterrupted_run(cli: Cli, tmp_path: Path, seeds: list[str]) -> None:
     reference = cli(*RUN, *seeds, "run_id=ref")
     assert reference.returncode == 0, reference.stderr

@@ -57,6 +57,8 @@ class NoiseConfig:
 
 @dataclass
 class AgentConfig:
+    # Which agent (bounded_ddpg.agents.AGENTS): ddpg (DDPG; PA-DDPG on a parameterised env) | td3.
+    name: str = "ddpg"
     hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])  # both actor and critic
     activation: str = "relu"  # relu | leaky_relu | tanh | elu
     # Final-layer weights and biases ~ U(-final_init, final_init) as in Lillicrap et al.; 0 keeps torch's.
@@ -73,6 +75,10 @@ class AgentConfig:
     learning_starts: int = 5_000  # transitions collected (uniform random actions) before updates begin
     updates_per_step: int = 1  # critic updates per environment step
     policy_delay: int = 1  # actor and target updates every policy_delay critic updates (TD3/CleanRL: 2)
+    # TD3 only (agents/td3.py): target policy smoothing noise N(0, policy_noise^2) clipped to +-noise_clip,
+    # both in units of (high - low) / 2 of the action the critic sees (Fujimoto et al. 2018: 0.2, 0.5).
+    policy_noise: float = 0.2
+    noise_clip: float = 0.5
     grad_clip: float | None = None  # max gradient L2 norm per network and member; None disables
     actor_grad: str = "chain"  # chain (explicit dQ/da, transform, surrogate) | direct (autograd.Function)
     store_action: str = "raw"  # raw: the actor's noisy output u; clipped: the action the env executed
@@ -149,13 +155,15 @@ def _choice(errors: list[str], key: str, value: Any, valid: tuple[str, ...]) -> 
 
 def validate(cfg: DictConfig | Config) -> None:
     """Check string choices and ranges the types cannot express; ConfigError lists every problem."""
-    from bounded_ddpg import transforms  # lazy: keeps this module import-light (agent.py imports it)
+    from bounded_ddpg import transforms  # lazy: keeps this module import-light (agents import it)
+    from bounded_ddpg.agents import AGENTS
     from bounded_ddpg.envs.factory import KNOWN_IDS
 
     c: Any = cfg
     errors: list[str] = []
     _choice(errors, "transform.name", c.transform.name, tuple(sorted(transforms.names())))
     _choice(errors, "env.id", c.env.id, KNOWN_IDS)
+    _choice(errors, "agent.name", c.agent.name, tuple(AGENTS))
     _choice(errors, "agent.activation", c.agent.activation, ACTIVATIONS)
     _choice(errors, "agent.actor_grad", c.agent.actor_grad, ACTOR_GRADS)
     _choice(errors, "agent.store_action", c.agent.store_action, STORE_ACTIONS)

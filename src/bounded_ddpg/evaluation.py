@@ -2,57 +2,64 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
+import gymnasium as gym
 import numpy as np
 import torch
 from scipy.stats import trim_mean
 from torch import Tensor
 
-from bounded_ddpg.agent import DDPG
 from bounded_ddpg.seeding import derive_seed
 
-if TYPE_CHECKING:
-    from bounded_ddpg.train import Member
+
+class Policy(Protocol):
+    def act(self, obs: Tensor, explore: bool) -> Tensor: ...
 
 
 def evaluate(
-    agent: DDPG,
-    members: list[Member],
+    agent: Policy,
+    envs: Sequence[gym.Env[Any, Any]],
+    seeds: Sequence[int],
     active: list[bool],
     n_episodes: int,
     low: Tensor,
     high: Tensor,
     step: int,
+    p_goal: bool = False,
 ) -> list[dict[str, Any] | None]:
     """Greedy episodes (no noise) on each active member's evaluation env, members stepped in lockstep.
+
+    ``envs[m]`` and ``seeds[m]`` are member m's evaluation environment and run seed; ``p_goal`` adds the
+    fraction of episodes whose last step reported ``info["goal"]`` (Goal).
 
     The first episode of the evaluation at ``step`` resets from the seed's ``eval/<step>`` stream, so an
     evaluation depends on nothing but the policy and the step (checkpoints need no evaluation-env state).
     """
-    m_count = len(members)
-    returns: list[list[float]] = [[] for _ in members]
-    goals: list[list[bool]] = [[] for _ in members]
-    obs_dim = members[0].eval_env.observation_space.shape[0]  # type: ignore[index]
+    m_count = len(envs)
+    returns: list[list[float]] = [[] for _ in envs]
+    goals: list[list[bool]] = [[] for _ in envs]
+    obs_dim = envs[0].observation_space.shape[0]  # type: ignore[index]
     for episode in range(n_episodes):
         obs = np.zeros((m_count, obs_dim), dtype=np.float32)
         running = list(active)
         totals = np.zeros(m_count)
         for m in map(int, np.flatnonzero(running)):
-            seed = derive_seed(members[m].seed, f"eval/{step}") if episode == 0 else None
-            obs[m] = members[m].eval_env.reset(seed=seed)[0]
+            seed = derive_seed(seeds[m], f"eval/{step}") if episode == 0 else None
+            obs[m] = envs[m].reset(seed=seed)[0]
         while any(running):
             u = agent.act(torch.from_numpy(obs), explore=False).cpu()
             action = torch.nan_to_num(torch.clamp(u, low, high)).numpy()
             for m in map(int, np.flatnonzero(running)):
-                next_obs, reward, terminated, truncated, info = members[m].eval_env.step(action[m])
+                next_obs, reward, terminated, truncated, info = envs[m].step(action[m])
                 obs[m], totals[m] = next_obs, totals[m] + float(reward)
                 if terminated or truncated:
                     running[m] = False
                     returns[m].append(totals[m])
                     goals[m].append(bool(info.get("goal", False)))
     out: list[dict[str, Any] | None] = []
-    for m, member in enumerate(members):
+    for m in range(m_count):
         if not active[m]:
             out.append(None)
             continue
@@ -63,7 +70,7 @@ def evaluate(
             "return_iqm": float(trim_mean(r, 0.25)),
             "n_episodes": len(r),
         }
-        if member.logger.p_goal:
+        if p_goal:
             stats["p_goal"] = float(np.mean(goals[m]))
         out.append(stats)
     return out

@@ -16,21 +16,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-import torch
 import yaml
 
 from bounded_ddpg import checkpoint
 from bounded_ddpg.config import ConfigError
-from bounded_ddpg.logger import DIAGNOSTIC_KEYS
-
-if TYPE_CHECKING:
-    from bounded_ddpg.train import Trainer
 
 FORMAT = 1
 LATEST, PREVIOUS = checkpoint.CHECKPOINT_NAME, "checkpoint.prev.pt"
@@ -42,39 +35,13 @@ class ResumeError(ConfigError):
     """An existing run directory that cannot be resumed with this command."""
 
 
-def member_checkpoint(t: Trainer, m: int) -> dict[str, Any]:
-    """Everything member m's future depends on (tensors, numbers, strings and containers only)."""
-    member = t.members[m]
-    rows = [r[:, m] for _, r in t.diag_rows]
-    return {
-        "format": FORMAT,
-        "seed": member.seed,
-        "step": t.step,
-        "episodes": member.episodes,
-        "status": member.status,
-        "final_eval": dict(member.final_eval),
-        "wall_s": time.perf_counter() - t.t0,
-        "agent": t.agent.member_state(m),
-        "replay": t.replay.member_state(m),
-        "warmup_rng": t.warmup[m].get_state(),
-        "tape": member.tape.state_dict(),
-        "episode_return": float(t.totals[m]),
-        "recent": list(t.recent),
-        "metric_sums": {k: v[m].detach().cpu().clone() for k, v in t.sums.items()},
-        "metric_counts": dict(t.counts),
-        "diag_counts": [n for n, _ in t.diag_rows],
-        "diag_sums": torch.from_numpy(np.stack(rows)) if rows else torch.zeros(0, len(DIAGNOSTIC_KEYS)),
-        "logger_offsets": member.logger.offsets(),
-    }
-
-
-def save_checkpoints(t: Trainer) -> None:
-    """Write every member's checkpoint.pt atomically, keeping the previous one until all are written."""
-    dirs = [member.logger.run_dir for member in t.members]
+def save_checkpoints(dirs: Sequence[Path], member_checkpoint: Callable[[int], dict[str, Any]]) -> None:
+    """Write member m's ``member_checkpoint(m)`` to ``dirs[m]/checkpoint.pt`` for every member, atomically,
+    keeping the previous file until all are written."""
     for m, run_dir in enumerate(dirs):
         if (run_dir / LATEST).exists():
             os.replace(run_dir / LATEST, run_dir / PREVIOUS)
-        checkpoint.save(run_dir / LATEST, member_checkpoint(t, m))
+        checkpoint.save(run_dir / LATEST, member_checkpoint(m))
     for run_dir in dirs:
         (run_dir / PREVIOUS).unlink(missing_ok=True)
 
@@ -149,26 +116,3 @@ def load_states(dirs: Sequence[Path], seeds: Sequence[int]) -> list[dict[str, An
             )
         states.append(state)
     return states
-
-
-def restore(t: Trainer, states: Sequence[dict[str, Any]], summaries: Sequence[dict[str, Any] | None]) -> None:
-    """Put ``t`` back where the checkpoints left it; members whose summary says they ended stay ended."""
-    t.agent.load_member_states([s["agent"] for s in states])
-    t.replay.load_member_states([s["replay"] for s in states])
-    first = states[0]
-    t.step, t.t0 = int(first["step"]), time.perf_counter() - float(first["wall_s"])
-    t.recent.extend(first["recent"])
-    t.counts = dict(first["metric_counts"])
-    t.sums = {k: torch.stack([s["metric_sums"][k] for s in states]).to(t.agent.device) for k in t.counts}
-    diag = np.stack([s["diag_sums"].numpy() for s in states], axis=-1)  # [rows, K, M]
-    t.diag_rows = list(zip(first["diag_counts"], diag))
-    obs = []
-    for m, (member, state, summary) in enumerate(zip(t.members, states, summaries)):
-        t.warmup[m].set_state(state["warmup_rng"])
-        member.episodes, member.status = int(state["episodes"]), state["status"]
-        member.final_eval = dict(state["final_eval"])
-        if summary is not None and summary["status"] in ENDED:
-            member.status, member.final_eval = summary["status"], dict(summary.get("final_eval") or {})
-        t.totals[m] = float(state["episode_return"])
-        obs.append(member.tape.restore(member.env, state["tape"]))
-    t.obs = np.stack(obs).astype(np.float32)

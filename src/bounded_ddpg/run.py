@@ -27,9 +27,8 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from bounded_ddpg import agents, resume
 from bounded_ddpg import config as schema
-from bounded_ddpg import resume
-from bounded_ddpg.agent import DDPG
 from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs.factory import make_env
 from bounded_ddpg.logger import RunLogger, git_commit, new_run_id, run_dir_for, versions, wandb_login_problem
@@ -117,7 +116,7 @@ def _build(
     agent_cfg = OmegaConf.to_object(cfg.agent)
     assert isinstance(agent_cfg, schema.AgentConfig)
     transform = names[0] if len(set(names)) == 1 else names  # one name, or one per member
-    agent = DDPG(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
+    agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
     meta = {"versions": versions(), "git_commit": git_commit()}
@@ -132,7 +131,7 @@ def _build(
         log.info("run directory: %s (%s)", run_dir, {"done": "already ended"}.get(mode, mode))
     trainer = Trainer(cfg, agent, replay, members)
     if states:
-        resume.restore(trainer, states, summaries)
+        trainer.restore(states, summaries)
         log.info("resumed at step %d", trainer.step)
     for m, member in enumerate(members):
         if member.status == RUNNING:

@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,8 @@ from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 from tqdm import tqdm
 
-from bounded_ddpg.agent import DDPG
+from bounded_ddpg import resume
+from bounded_ddpg.agents import DDPG
 from bounded_ddpg.checkpoint import EpisodeTape
 from bounded_ddpg.evaluation import evaluate
 from bounded_ddpg.logger import DIAGNOSTIC_KEYS, METRIC_KEYS, RunLogger
@@ -89,8 +91,6 @@ class Trainer:
         return [m.status == RUNNING for m in self.members]
 
     def run(self) -> None:
-        from bounded_ddpg import resume  # resume.py reads this module's Trainer
-
         cfg, agent, members = self.cfg, self.agent, self.members
         a_cfg, every = cfg.agent, cfg.checkpoint_every_steps
         bar = tqdm(total=cfg.budget.steps, initial=self.step, disable=not cfg.progress, file=sys.stderr,
@@ -155,7 +155,7 @@ class Trainer:
                 if any(reached):
                     self.finish(reached)
                 if (every and self.step % every == 0) or self.stop_signals:
-                    resume.save_checkpoints(self)
+                    self.save_checkpoints()
                 if self.stop_signals:
                     raise Stopped(self.stop_signals[0])
         except (KeyboardInterrupt, Stopped) as e:
@@ -211,11 +211,12 @@ class Trainer:
     def periodic_eval(self, which: list[bool]) -> None:
         """Greedy evaluation of the members in ``which`` (a member reaching its budget gets the final one)."""
         if any(which):
-            self.log_evals(
-                evaluate(
-                    self.agent, self.members, which, self.cfg.eval.episodes, self.low, self.high, self.step
-                )
-            )
+            self.log_evals(self.evaluate(which, self.cfg.eval.episodes))
+
+    def evaluate(self, which: list[bool], n_episodes: int) -> list[dict[str, Any] | None]:
+        envs, seeds = [m.eval_env for m in self.members], [m.seed for m in self.members]
+        p_goal = self.members[0].logger.p_goal
+        return evaluate(self.agent, envs, seeds, which, n_episodes, self.low, self.high, self.step, p_goal)
 
     def log_evals(self, results: list[dict[str, Any] | None]) -> None:
         wall = time.perf_counter() - self.t0
@@ -228,7 +229,7 @@ class Trainer:
         self.flush_metrics()
         reached = [r and m.status == RUNNING for r, m in zip(reached, self.members)]
         n = self.cfg.eval.final_episodes
-        results = evaluate(self.agent, self.members, reached, n, self.low, self.high, self.step)
+        results = self.evaluate(reached, n)
         self.log_evals(results)
         for m, stats in enumerate(results):
             if stats is not None:
@@ -268,3 +269,55 @@ class Trainer:
             "wall_clock_s": round(time.perf_counter() - self.t0, 3),
             **({"preempted": self.preempted} if member.status == INTERRUPTED else {}),
         }
+
+    def save_checkpoints(self) -> None:
+        resume.save_checkpoints([m.logger.run_dir for m in self.members], self.member_checkpoint)
+
+    def member_checkpoint(self, m: int) -> dict[str, Any]:
+        """Everything member m's future depends on (tensors, numbers, strings and containers only)."""
+        member = self.members[m]
+        rows = [r[:, m] for _, r in self.diag_rows]
+        return {
+            "format": resume.FORMAT,
+            "seed": member.seed,
+            "step": self.step,
+            "episodes": member.episodes,
+            "status": member.status,
+            "final_eval": dict(member.final_eval),
+            "wall_s": time.perf_counter() - self.t0,
+            "agent": self.agent.member_state(m),
+            "replay": self.replay.member_state(m),
+            "warmup_rng": self.warmup[m].get_state(),
+            "tape": member.tape.state_dict(),
+            "episode_return": float(self.totals[m]),
+            "recent": list(self.recent),
+            "metric_sums": {k: v[m].detach().cpu().clone() for k, v in self.sums.items()},
+            "metric_counts": dict(self.counts),
+            "diag_counts": [n for n, _ in self.diag_rows],
+            "diag_sums": torch.from_numpy(np.stack(rows)) if rows else torch.zeros(0, len(DIAGNOSTIC_KEYS)),
+            "logger_offsets": member.logger.offsets(),
+        }
+
+    def restore(self, states: Sequence[dict[str, Any]], summaries: Sequence[dict[str, Any] | None]) -> None:
+        """Continue where the checkpoints left off; members whose summary says they ended stay ended."""
+        self.agent.load_member_states([s["agent"] for s in states])
+        self.replay.load_member_states([s["replay"] for s in states])
+        first = states[0]
+        self.step, self.t0 = int(first["step"]), time.perf_counter() - float(first["wall_s"])
+        self.recent.extend(first["recent"])
+        self.counts = dict(first["metric_counts"])
+        self.sums = {
+            k: torch.stack([s["metric_sums"][k] for s in states]).to(self.agent.device) for k in self.counts
+        }
+        diag = np.stack([s["diag_sums"].numpy() for s in states], axis=-1)  # [rows, K, M]
+        self.diag_rows = list(zip(first["diag_counts"], diag))
+        obs = []
+        for m, (member, state, summary) in enumerate(zip(self.members, states, summaries)):
+            self.warmup[m].set_state(state["warmup_rng"])
+            member.episodes, member.status = int(state["episodes"]), state["status"]
+            member.final_eval = dict(state["final_eval"])
+            if summary is not None and summary["status"] in resume.ENDED:
+                member.status, member.final_eval = summary["status"], dict(summary.get("final_eval") or {})
+            self.totals[m] = float(state["episode_return"])
+            obs.append(member.tape.restore(member.env, state["tape"]))
+        self.obs = np.stack(obs).astype(np.float32)

@@ -1,5 +1,7 @@
-"""DDPG (Lillicrap et al. 2016) with the actor's gradient routed through an action-gradient transform.
+"""DDPG (Lillicrap et al. 2016) and PA-DDPG, with the actor's gradient routed through actor_step.py.
 
+PA-DDPG (Hausknecht & Stone 2016) is this agent on a parameterised environment's flat action box (K
+discrete scores and every parameter, envs/wrappers.py); epsilon-greedy over the scores lives in noise.py.
 Shapes carry a leading member dimension M (see networks.py): losses are means over the batch per member,
 summed over members, so each member's gradient is exactly what it would be alone.
 """
@@ -15,52 +17,12 @@ import torch
 from torch import Tensor, nn
 
 from bounded_ddpg import transforms
+from bounded_ddpg.actor_step import Metrics, actor_update
 from bounded_ddpg.config import ACTOR_GRADS, AgentConfig
 from bounded_ddpg.networks import Actor, Critic
 from bounded_ddpg.noise import Exploration
 from bounded_ddpg.replay import Batch
 from bounded_ddpg.seeding import torch_generator
-
-Metrics = dict[str, Tensor]  # every value has shape [M]: one number per member
-
-
-class TransformLayer(torch.autograd.Function):
-    """a = transform.forward(u) in the forward pass; transform.backward on the way back (actor_grad=direct).
-
-    The gradient arriving here is d(loss)/da with loss = -mean_b Q, i.e. -dQ/da / B: a DESCENT direction.
-    Transforms take and return ascent directions, so it is negated, transformed and negated back. (Every
-    transform is positively homogeneous in g, so the 1/B factor passes through unchanged.)
-    """
-
-    @staticmethod
-    def forward(ctx: Any, u: Tensor, transform: transforms.ActionGradientTransform, stash: dict) -> Tensor:
-        ctx.save_for_backward(u)
-        ctx.transform, ctx.stash = transform, stash
-        return transform.forward(u)
-
-    @staticmethod
-    def backward(ctx: Any, grad_a: Tensor) -> tuple[Tensor, None, None]:
-        (u,) = ctx.saved_tensors
-        dq_da = -grad_a
-        g_u = ctx.transform.backward(dq_da, u)
-        ctx.stash.update(dq_da=dq_da, g_u=g_u)
-        return -g_u, None, None
-
-
-def bound_diagnostics(u: Tensor, dq_da: Tensor, g_u: Tensor, low: Tensor, high: Tensor) -> Metrics:
-    """Per-member [M] diagnostics of where the raw outputs u [M, B, A] sit relative to [low, high]."""
-    width = high - low
-    below, above = (low - u).clamp(min=0), (u - high).clamp(min=0)
-    near = 1e-3 * width
-    at_bound = ((u - low).abs() <= near) | ((u - high).abs() <= near)
-    dims = (1, 2)
-    return {
-        "frac_out_of_bounds": ((below > 0) | (above > 0)).float().mean(dims),
-        "frac_at_bounds": at_bound.float().mean(dims),
-        "mean_excess": ((below + above) / width).mean(dims),
-        "dq_da_norm": dq_da.norm(dim=-1).mean(-1),
-        "g_u_norm": g_u.norm(dim=-1).mean(-1),
-    }
 
 
 @torch.no_grad()
@@ -108,13 +70,7 @@ class DDPG:
             bias_init=cfg.actor_bias_init,
             **net,  # type: ignore[arg-type]
         ).to(self.device)
-        self.critic = Critic(
-            m,
-            obs_dim,
-            action_dim,
-            generators=[torch_generator(s, "critic") for s in seeds],
-            **net,  # type: ignore[arg-type]
-        ).to(self.device)
+        self.critic = self.make_critic(obs_dim, action_dim, seeds, net).to(self.device)
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
@@ -122,7 +78,21 @@ class DDPG:
         self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.lr_actor, fused=fused)
         self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.lr_critic, fused=fused)
         self.exploration = Exploration(cfg.noise, self.low, self.high, n_discrete, seeds)
+        # Named per-member random streams the update draws from (TD3's target smoothing); checkpointed.
+        self.streams: dict[str, list[torch.Generator]] = {}
         self.num_updates = 0
+
+    def make_critic(
+        self, obs_dim: int, action_dim: int, seeds: Sequence[int], net: dict[str, Any]
+    ) -> nn.Module:
+        """Q(s, a) [M, B, 1]: one critic per member, initialised from the member's "critic" stream."""
+        return Critic(
+            self.n_members,
+            obs_dim,
+            action_dim,
+            generators=[torch_generator(s, "critic") for s in seeds],
+            **net,
+        )
 
     @torch.no_grad()
     def act(self, obs: Tensor, explore: bool) -> Tensor:
@@ -159,31 +129,18 @@ class DDPG:
         return {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
 
     def update_actor(self, obs: Tensor) -> Metrics:
+        """One actor step up the transformed policy gradient of Q(s, forward(mu(s))) (actor_step.py)."""
         u = self.actor(obs)  # [M, B, A] raw actor output
-        if self.cfg.actor_grad == "chain":
-            # 1) dQ/da at a = forward(u), the current policy's action; the critic is only read.
-            a = self.transform.forward(u.detach()).requires_grad_(True)
-            q = self.critic(obs, a)
-            (dq_da,) = torch.autograd.grad(q.sum(), a)  # per-sample ascent direction, not scaled by 1/B
-            # 2) The seam: change dQ/da on its way to the actor.
-            g_u = self.transform.backward(dq_da, u.detach())
-            # 3) Surrogate whose theta-gradient is -mean_b g_u . du/dtheta (g_u is a constant here).
-            #    When g_u = dQ/da * da/du (identity, squash, clip) this is exactly
-            #    -d mean_b Q(s, forward(mu(s))) / dtheta, the DDPG policy gradient;
-            #    the other transforms hand the actor a modified direction instead.
-            loss = -(g_u * u).sum(-1).mean(-1)  # [M]
-        else:
-            stash: dict[str, Tensor] = {}
-            q = self.critic(obs, TransformLayer.apply(u, self.transform, stash))
-            loss = -q.mean((1, 2))
         self.actor_opt.zero_grad(set_to_none=True)
-        # inputs= keeps the critic's .grad untouched (and skips computing it).
-        loss.sum().backward(inputs=list(self.actor.parameters()))
-        if self.cfg.actor_grad == "direct":
-            dq_da, g_u = stash["dq_da"] * u.shape[1], stash["g_u"] * u.shape[1]  # undo the mean's 1/B
+        metrics = actor_update(
+            u,
+            lambda a: self.critic(obs, a),
+            self.transform,
+            self.cfg.actor_grad,
+            list(self.actor.parameters()),
+        )
         self._step(self.actor, self.actor_opt)
-        diagnostics = bound_diagnostics(u.detach(), dq_da, g_u, self.low, self.high)
-        return {"actor_loss": loss.detach(), "q_policy": q.detach().mean((1, 2)), **diagnostics}
+        return metrics
 
     def _step(self, net: nn.Module, opt: torch.optim.Optimizer) -> None:
         if self.cfg.grad_clip is not None:
@@ -205,6 +162,7 @@ class DDPG:
             "actor_opt": self.actor_opt.state_dict(),
             "critic_opt": self.critic_opt.state_dict(),
             "exploration": self.exploration.state_dict(),
+            "streams": {k: [g.get_state() for g in gs] for k, gs in self.streams.items()},
             "num_updates": self.num_updates,
         }
 
@@ -219,7 +177,14 @@ class DDPG:
             "exploration",
         ):
             getattr(self, name).load_state_dict(state[name])
+        self._load_streams(state["streams"])
         self.num_updates = int(state["num_updates"])
+
+    def _load_streams(self, states: dict[str, Sequence[Any]]) -> None:
+        """Set every stream of self.streams from one generator state per member."""
+        for name, generators in self.streams.items():
+            for g, g_state in zip(generators, states[name], strict=True):
+                g.set_state(g_state)
 
     def member_state(self, m: int) -> dict[str, Any]:
         """Member m's slice of state_dict(): every network and Adam moment tensor indexed [m].
@@ -234,7 +199,9 @@ class DDPG:
                 i: {n: (t if t.dim() == 0 else t[m]).clone() for n, t in s.items()}
                 for i, s in full[k]["state"].items()
             }
-        return {**out, "exploration": self.exploration.member_state(m), "num_updates": self.num_updates}
+        streams = {k: gs[m].get_state() for k, gs in self.streams.items()}
+        return {**out, "exploration": self.exploration.member_state(m), "streams": streams,
+                "num_updates": self.num_updates}  # fmt: skip
 
     def load_member_states(self, states: Sequence[dict[str, Any]]) -> None:
         """Stack ``member_state`` slices (one per member, in order) back into this agent."""
@@ -261,6 +228,7 @@ class DDPG:
         for name, value in full.items():
             getattr(self, name).load_state_dict(value)
         self.exploration.load_member_states([s["exploration"] for s in states])
+        self._load_streams({k: [s["streams"][k] for s in states] for k in self.streams})
         self.num_updates = int(states[0]["num_updates"])
 
     @torch.no_grad()

@@ -1,0 +1,38 @@
+"""The agents, every one routing its actor's gradient through the same seam (actor_step.py).
+
+``make(cfg.name, ...)`` builds the agent a config names: ``ddpg`` (DDPG, and PA-DDPG on a parameterised
+env's flat action box) or ``td3``. Every agent takes the same constructor arguments, carries the leading
+member dimension, and offers ``act``, ``update`` (a metrics dict of [M] tensors), ``end_episode``,
+``state_dict``/``member_state`` and ``finite_members`` to the training loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bounded_ddpg.agents.ddpg import DDPG
+from bounded_ddpg.agents.td3 import TD3
+from bounded_ddpg.config import AgentConfig
+
+AGENTS: dict[str, type[DDPG]] = {"ddpg": DDPG, "td3": TD3}
+
+
+def make(
+    obs_dim: int,
+    low: np.ndarray,
+    high: np.ndarray,
+    cfg: AgentConfig,
+    transform: str | Sequence[str],
+    n_discrete: int = 0,
+    seeds: Sequence[int] = (0,),
+    device: str = "cpu",
+) -> DDPG:
+    """The agent ``cfg.name`` names; an unknown name lists the valid ones."""
+    if cfg.name not in AGENTS:
+        raise ValueError(f"unknown agent {cfg.name!r}; valid agents: {', '.join(AGENTS)}")
+    return AGENTS[cfg.name](obs_dim, low, high, cfg, transform, n_discrete, seeds, device)
+
+
+__all__ = ["AGENTS", "DDPG", "TD3", "make"]
