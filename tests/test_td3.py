@@ -7,13 +7,13 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_agent import random_batch
 
 from bounded_ddpg import agents, transforms
 from bounded_ddpg.agents import TD3
 from bounded_ddpg.agents.td3 import TwinCritic
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch
+from test_agent import random_batch
 
 
 def make_td3(
@@ -136,10 +136,11 @@ def test_smoothing_noise_is_clipped_in_action_units_per_dimension() -> None:
 def test_actor_and_targets_change_only_every_policy_delay_th_update() -> None:
     agent = make_td3("invert", policy_delay=3, lr_actor=1e-2, lr_critic=1e-2)
     changed: list[tuple[bool, bool, bool]] = []
+    nets = (agent.actor, agent.critic, agent.actor_target)
     for k in range(7):
-        before = [[p.clone() for p in net.parameters()] for net in (agent.actor, agent.critic, agent.actor_target)]
+        before = [[p.clone() for p in net.parameters()] for net in nets]
         agent.update(random_batch(k))
-        after = [list(net.parameters()) for net in (agent.actor, agent.critic, agent.actor_target)]
+        after = [list(net.parameters()) for net in nets]
         changed.append(tuple(any(not torch.equal(x, y) for x, y in zip(b, a)) for b, a in zip(before, after)))  # type: ignore[misc]
     assert changed == [(k % 3 == 2, True, k % 3 == 2) for k in range(7)]
 
