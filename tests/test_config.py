@@ -7,12 +7,17 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from hydra import compose, initialize_config_module
 from hydra.errors import ConfigCompositionException
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from bounded_ddpg import agents
 from bounded_ddpg import config as schema
+from bounded_ddpg.envs.factory import make_env
+from bounded_ddpg.replay import ReplayBuffer
 
 ENVS = (
     "Platform",
@@ -44,6 +49,42 @@ def test_every_env_composes_validates_and_picks_its_agent_preset(env: str) -> No
     assert make(f"env={env}", "agent=ddpg").agent.hidden_sizes == [256, 256]  # the command line wins
     paper = make(f"env={env}", "experiment=paper")
     assert paper.experiment == "paper" and (paper.budget, paper.eval) != (cfg.budget, cfg.eval)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_td3_composes_with_every_env_and_trains_on_it(env: str) -> None:
+    """`agent=td3 env=X` takes CleanRL's TD3 values and updates on X's real spaces (one step, two updates)."""
+    cfg = make(f"env={env}", "agent=td3", "transform=invert")
+    schema.validate(cfg)
+    a = cfg.agent
+    assert (a.name, a.lr_actor, a.lr_critic, a.batch_size, a.tau, a.gamma) == (
+        "td3",
+        3e-4,
+        3e-4,
+        256,
+        0.005,
+        0.99,
+    )
+    assert (a.policy_noise, a.noise_clip, a.policy_delay, a.noise.sigma) == (0.2, 0.5, 2, 0.1)
+    env_ = make_env(cfg.env.id)
+    space = env_.action_space
+    agent_cfg = OmegaConf.to_object(a)
+    assert isinstance(agent_cfg, schema.AgentConfig)
+    agent_cfg.batch_size = 4
+    learner = agents.make(env_.observation_space.shape[0], space.low, space.high, agent_cfg, "invert",  # type: ignore[attr-defined,index]
+                          int(getattr(env_, "n_discrete", 0)))  # fmt: skip
+    assert isinstance(learner, agents.TD3)
+    obs = torch.as_tensor(env_.reset(seed=0)[0], dtype=torch.float32).unsqueeze(0)
+    u = learner.act(obs, explore=True)
+    next_obs, reward, terminated, truncated, _ = env_.step(np.clip(u[0].numpy(), space.low, space.high))  # type: ignore[attr-defined]
+    replay = ReplayBuffer(8, obs.shape[1], u.shape[1], [0])
+    replay.add(obs, u, torch.tensor([float(reward)]), torch.as_tensor(next_obs, dtype=torch.float32)[None],
+               torch.tensor([terminated]), torch.tensor([truncated]))  # fmt: skip
+    before = [p.clone() for p in learner.actor.parameters()]
+    metrics = [learner.update(replay.sample(4)) for _ in range(2)]
+    assert "actor_loss" not in metrics[0] and "actor_loss" in metrics[1]  # policy_delay 2
+    assert any(not torch.equal(b, p) for b, p in zip(before, learner.actor.parameters()))
+    env_.close()
 
 
 @pytest.mark.parametrize("transform", TRANSFORMS)
