@@ -122,6 +122,10 @@ class Config:
     transforms: list[str] | None = None
     device: str = "cpu"  # cpu | cuda | cuda:N
     torch_threads: int = 1  # intra-op threads per process; more is slower on small shared machines
+    # Flush float32 denormals to zero on the CPU (torch.set_flush_denormal). Dead ReLU units leave 11-22% of
+    # Adam's moments denormal in long runs, which slows the fused Adam step several-fold; flushing left
+    # every result of the runs we compared unchanged bit for bit (tests/test_speed.py pins one).
+    flush_denormal: bool = True
     out_dir: str = "runs"  # runs land in <out_dir>/<env>/<transform>/seed<k>/<run id>/
     run_id: str | None = None  # null: a fresh timestamp + random suffix; set it to resume a run
     # Which protocol set the budget: the `experiment` group's choice (default: the env file's budget sized

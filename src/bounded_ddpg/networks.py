@@ -70,16 +70,17 @@ class MLP(nn.Module):
             layer.init_uniform(generators)
         linears[-1].init_uniform(generators, final_init if final_init > 0 else None)
         self.layers = nn.ModuleList(linears)
+        self.hidden: tuple[MemberLinear, ...] = tuple(linears[:-1])  # no ModuleList slice per forward
         self.activation = ACTIVATIONS[activation]
 
     @property
     def output_layer(self) -> MemberLinear:
-        return cast(MemberLinear, self.layers[-1])
+        return cast(MemberLinear, self.layers[-1])  # self.layers[-1] is an index, not a slice: cheap
 
     def forward(self, x: Tensor) -> Tensor:
-        for layer in self.layers[:-1]:
+        for layer in self.hidden:
             x = self.activation(layer(x))
-        return self.layers[-1](x)
+        return self.output_layer(x)
 
 
 class Actor(MLP):

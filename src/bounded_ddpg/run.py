@@ -77,6 +77,7 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
+    torch.set_flush_denormal(cfg.flush_denormal)
     run_id = cfg.run_id or new_run_id()
     dirs = [run_dir_for(cfg.out_dir, cfg.env.name, t, s, run_id) for t, s in zip(names, seeds)]
     configs = _member_configs(cfg, names, seeds)

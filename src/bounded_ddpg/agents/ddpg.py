@@ -74,9 +74,16 @@ class DDPG:
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
+        # Parameter lists built once: every update reads them several times.
+        self.actor_params: list[Tensor] = list(self.actor.parameters())
+        self.critic_params: list[Tensor] = list(self.critic.parameters())
+        self.target_pairs: list[tuple[list[Tensor], list[Tensor]]] = [
+            (list(target.parameters()), list(online.parameters()))
+            for online, target in ((self.actor, self.actor_target), (self.critic, self.critic_target))
+        ]
         fused = self.device.type in ("cpu", "cuda")
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.lr_actor, fused=fused)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.lr_critic, fused=fused)
+        self.actor_opt = torch.optim.Adam(self.actor_params, lr=cfg.lr_actor, fused=fused)
+        self.critic_opt = torch.optim.Adam(self.critic_params, lr=cfg.lr_critic, fused=fused)
         self.exploration = Exploration(cfg.noise, self.low, self.high, n_discrete, seeds)
         # Named per-member random streams the update draws from (TD3's target smoothing); checkpointed.
         self.streams: dict[str, list[torch.Generator]] = {}
@@ -124,8 +131,8 @@ class DDPG:
         q = self.critic(batch.obs, batch.action)
         loss = (q - target).square().mean((1, 2))  # [M]
         self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward(inputs=list(self.critic.parameters()))
-        self._step(self.critic, self.critic_opt)
+        loss.sum().backward(inputs=self.critic_params)
+        self._step(self.critic_params, self.critic_opt)
         return {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
 
     def update_actor(self, obs: Tensor) -> Metrics:
@@ -137,21 +144,21 @@ class DDPG:
             lambda a: self.critic(obs, a),
             self.transform,
             self.cfg.actor_grad,
-            list(self.actor.parameters()),
+            self.actor_params,
         )
-        self._step(self.actor, self.actor_opt)
+        self._step(self.actor_params, self.actor_opt)
         return metrics
 
-    def _step(self, net: nn.Module, opt: torch.optim.Optimizer) -> None:
+    def _step(self, params: list[Tensor], opt: torch.optim.Optimizer) -> None:
         if self.cfg.grad_clip is not None:
-            clip_grad_norm_per_member(list(net.parameters()), self.cfg.grad_clip)
+            clip_grad_norm_per_member(params, self.cfg.grad_clip)
         opt.step()
 
     @torch.no_grad()
     def update_targets(self) -> None:
         """theta_target <- (1 - tau) * theta_target + tau * theta (tau = fraction of online weights)."""
-        for online, target in ((self.actor, self.actor_target), (self.critic, self.critic_target)):
-            torch._foreach_lerp_(list(target.parameters()), list(online.parameters()), self.cfg.tau)
+        for target, online in self.target_pairs:
+            torch._foreach_lerp_(target, online, self.cfg.tau)
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -235,7 +242,7 @@ class DDPG:
     def finite_members(self) -> Tensor:
         """[M] bool: whether every online parameter of member m is finite."""
         ok = torch.ones(self.n_members, dtype=torch.bool, device=self.device)
-        for p in (*self.actor.parameters(), *self.critic.parameters()):
+        for p in (*self.actor_params, *self.critic_params):
             ok &= torch.isfinite(p).flatten(1).all(1)
         return ok.cpu()
 

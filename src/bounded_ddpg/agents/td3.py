@@ -98,6 +98,6 @@ class TD3(DDPG):
         q1, q2 = critic.both(batch.obs, batch.action)
         loss = (q1 - target).square().mean((1, 2)) + (q2 - target).square().mean((1, 2))  # [M]
         self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward(inputs=list(self.critic.parameters()))
-        self._step(self.critic, self.critic_opt)
+        loss.sum().backward(inputs=self.critic_params)
+        self._step(self.critic_params, self.critic_opt)
         return {"critic_loss": loss.detach(), "q_mean": q1.detach().mean((1, 2))}
