@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import gymnasium as gym
 import pytest
 import torch
+from hydra import compose, initialize_config_module
 
-from conftest import Cli, run_dirs
+from bounded_ddpg import checkpoint, run
+from bounded_ddpg.agents import DDPG
+from conftest import Cli, child_env, run_dirs
 
 RUN = (
     "env=Pendulum",
@@ -42,11 +53,111 @@ def test_flushing_denormals_changes_no_result(cli: Cli, tmp_path: Path, agent: s
 
 def test_flush_denormal_really_flushes() -> None:
     """The flag the run sets makes float32 denormals read as zero (what the Adam speed-up relies on)."""
-    tiny = torch.tensor([1e-40], dtype=torch.float32)  # below float32's smallest normal, 1.18e-38
     try:
+        torch.set_flush_denormal(False)  # in-process runs of other tests may have left it on
+        tiny = torch.tensor([1e-40], dtype=torch.float32)  # below float32's smallest normal, 1.18e-38
+        assert float((tiny * 1.0)[0]) > 0.0
         assert torch.set_flush_denormal(True)
         assert float((tiny * 1.0)[0]) == 0.0
-        torch.set_flush_denormal(False)
-        assert float((tiny * 1.0)[0]) > 0.0
     finally:
         torch.set_flush_denormal(False)
+
+
+FEW_EPISODES = (
+    "env=Platform",
+    "seeds=[0,1,2]",
+    "agent.hidden_sizes=[16,16]",
+    "agent.batch_size=8",
+    "agent.learning_starts=20",
+    "budget.steps=null",
+    "budget.episodes=40",
+    "eval.every_steps=50",
+    "eval.episodes=2",
+    "eval.final_episodes=3",
+    "log_every_steps=25",
+    "progress=false",
+)
+
+
+def test_finished_members_leave_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members with episode budgets end at different steps; each is stepped and updated only until its
+    own end (before: every member stepped until the longest one ended)."""
+    steps: list[list[int]] = []
+    real_make_env = run.make_env
+
+    def counting_env(env_id: str) -> gym.Env[Any, Any]:
+        env, count = real_make_env(env_id), [0]
+        steps.append(count)
+        real_step = env.step
+
+        def step(action: Any) -> Any:
+            count[0] += 1
+            return real_step(action)
+
+        env.step = step  # type: ignore[method-assign]
+        return env
+
+    sizes: list[int] = []
+    real_subset = DDPG.subset
+
+    def subset(self: DDPG, keep: Sequence[int]) -> DDPG:
+        sizes.append(len(keep))
+        return real_subset(self, keep)
+
+    monkeypatch.setattr(run, "make_env", counting_env)
+    monkeypatch.setattr(DDPG, "subset", subset)
+    with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+        cfg = compose("config", overrides=[*FEW_EPISODES, f"out_dir={tmp_path}"])
+    summaries = run.train_from_config(cfg)
+    ends = [s["steps"] for s in summaries]
+    assert [s["status"] for s in summaries] == ["finished"] * 3 and [s["episodes"] for s in summaries] == [
+        40
+    ] * 3
+    assert len(set(ends)) == 3, ends  # three different ends: the batch shrank twice
+    assert sizes == [2, 1]
+    train_steps = [steps[2 * m][0] for m in range(3)]  # envs are made in (train, eval) pairs per member
+    assert train_steps == ends
+
+
+def test_resume_after_a_member_left_the_batch_is_exact(cli: Cli, tmp_path: Path) -> None:
+    reference = cli(*FEW_EPISODES, "run_id=ref", "checkpoint_every_steps=1000")
+    assert reference.returncode == 0, reference.stderr
+    ref = {d.parent.name: d for d in run_dirs(tmp_path / "runs") if d.name == "ref"}
+    first = min(ref, key=lambda seed: json.loads((ref[seed] / "summary.json").read_text())["steps"])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bounded_ddpg.run", *FEW_EPISODES, "run_id=x", "checkpoint_every_steps=1000"],
+        cwd=tmp_path, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    ended = tmp_path / "runs" / "Platform" / "invert" / first / "x" / "summary.json"
+    others = [
+        tmp_path / "runs" / "Platform" / "invert" / s / "x" / "checkpoint.pt" for s in ref if s != first
+    ]
+    deadline = time.monotonic() + 120
+    # wait for the first member to end and for the others' checkpoint written when it left the batch
+    while True:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][-2000:]
+        try:
+            end = json.loads(ended.read_text())
+            if (
+                end["status"] == "finished"
+                and all(checkpoint.load(p)["step"] >= end["steps"] for p in others if p.exists())
+                and all(p.exists() for p in others)
+            ):
+                break
+        except (OSError, ValueError, checkpoint.CheckpointError):
+            pass
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    resumed = cli(*FEW_EPISODES, "run_id=x", "checkpoint_every_steps=1000")
+    assert resumed.returncode == 0, resumed.stderr
+    for seed, ref_dir in ref.items():
+        new_dir = ref_dir.parent / "x"
+        for name in ("eval.csv", "metrics.csv"):
+            assert rows(new_dir / name) == rows(ref_dir / name), (seed, name)
+        old, new = (json.loads((d / "summary.json").read_text()) for d in (ref_dir, new_dir))
+        assert (new["final_eval"], new["steps"], new["status"]) == (
+            old["final_eval"],
+            old["steps"],
+            "finished",
+        )

@@ -33,6 +33,7 @@ class ReplayBuffer:
         if capacity <= 0:
             raise ValueError(f"replay capacity must be positive, got {capacity}")
         self.capacity, self.n_members, self.device = capacity, len(seeds), torch.device(device)
+        self.seeds = list(seeds)
         m, c = self.n_members, capacity
 
         def zeros(*shape: int) -> Tensor:
@@ -128,3 +129,12 @@ class ReplayBuffer:
         self.load_state_dict(
             {**states[0], "storage": storage, "generators": [s["generator"] for s in states]}
         )
+
+    def subset(self, keep: Sequence[int]) -> ReplayBuffer:
+        """A new buffer holding only the members ``keep`` (their transitions and sampling streams)."""
+        obs_dim, action_dim = self.storage["obs"].shape[-1], self.storage["action"].shape[-1]
+        out = ReplayBuffer(
+            self.capacity, obs_dim, action_dim, [self.seeds[i] for i in keep], str(self.device)
+        )
+        out.load_member_states([self.member_state(i) for i in keep])
+        return out

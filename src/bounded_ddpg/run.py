@@ -89,15 +89,24 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
         raise resume.ResumeError(f"cannot resume run_id={run_id}: no run directory {missing}")
     if all(exists):
         summaries = resume.read_run_dirs(dirs, configs)
-        if all(s is not None and s["status"] in resume.ENDED for s in summaries):
-            for d, s in zip(dirs, summaries):
-                print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
-            return [s for s in summaries if s is not None]
-        states = resume.load_states(dirs, seeds)
+    ended = [s is not None and s["status"] in resume.ENDED for s in summaries]
+    for d, s, e in zip(dirs, summaries, ended):
+        if e:  # an ended member is never re-run: only the others are built and resumed
+            print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
+    if all(ended):
+        return summaries  # type: ignore[return-value]
+    live = [i for i, e in enumerate(ended) if not e]
+
+    def pick(values: list[Any]) -> list[Any]:
+        return [values[i] for i in live]
+
+    if all(exists):
+        states = resume.load_states(pick(dirs), pick(seeds))
     with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
-        trainer = _build(cfg, names, seeds, dirs, configs, summaries, states)
+        trainer = _build(cfg, pick(names), pick(seeds), pick(dirs), pick(configs), pick(summaries), states)
         trainer.stop_signals = received
-        return _train(trainer)
+        trained = iter(_train(trainer))
+    return [s if e else next(trained) for s, e in zip(summaries, ended)]  # type: ignore[misc]
 
 
 def _build(
@@ -109,7 +118,7 @@ def _build(
     summaries: list[dict[str, Any] | None],
     states: list[dict[str, Any]] | None,
 ) -> Trainer:
-    """Agent, replay, environments and loggers (new, resumed, or left alone when ended), restored."""
+    """Agent, replay, environments and loggers of the members to train (new or resumed), restored."""
     envs = [(make_env(cfg.env.id), make_env(cfg.env.id)) for _ in seeds]  # seeded by tapes and evaluations
     env = envs[0][0]
     obs_dim, low, high = env.observation_space.shape[0], env.action_space.low, env.action_space.high  # type: ignore[attr-defined,index]
@@ -123,13 +132,11 @@ def _build(
     meta = {"versions": versions(), "git_commit": git_commit()}
     members = []
     for m, (name, seed, run_dir, (train_env, eval_env)) in enumerate(zip(names, seeds, dirs, envs)):
-        summary = summaries[m]
-        ended = summary is not None and summary["status"] in resume.ENDED
-        mode = "done" if ended else "resume" if run_dir.exists() else "new"
+        mode = "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
         logger = RunLogger(run_dir, configs[m], cfg.env.name == "Goal", meta, mode, offsets)
         members.append(Member(name, seed, train_env, eval_env, logger))
-        log.info("run directory: %s (%s)", run_dir, {"done": "already ended"}.get(mode, mode))
+        log.info("run directory: %s (%s)", run_dir, mode)
     trainer = Trainer(cfg, agent, replay, members)
     if states:
         trainer.restore(states, summaries)
@@ -162,25 +169,27 @@ def _stop_signals() -> Iterator[list[int]]:
 
 
 def _train(trainer: Trainer) -> list[dict[str, Any]]:
-    members = trainer.members
+    """Run the loop; every member's final summary, in the order of ``trainer.all_members``."""
     try:
         trainer.run()
     except (KeyboardInterrupt, Stopped):
-        for m, member in enumerate(members):
+        for m, member in enumerate(trainer.members):  # the ended ones have left; the rest are interrupted
             if member.status == INTERRUPTED:
-                member.logger.close(trainer.summary(m))
+                trainer.close(m)
         raise
     finally:
-        for member in members:
+        for member in trainer.all_members:
             member.env.close()
             member.eval_env.close()
-    summaries = [trainer.summary(m) for m in range(len(members))]
-    for s, member in zip(summaries, members):
+    summaries = [member.summary for member in trainer.all_members]
+    assert all(s is not None for s in summaries), "the loop ended with a member that never ended"
+    for s, member in zip(summaries, trainer.all_members):
+        assert s is not None
         fe = s["final_eval"]
         extra = f", P(goal) {fe['p_goal']:.3f}" if fe.get("p_goal") is not None else ""
         log.info("%s seed %d: %s, final eval return %s%s (%s)", s["env"], s["seed"], s["status"],
                  fe.get("return_mean"), extra, member.logger.run_dir)  # fmt: skip
-    return summaries
+    return summaries  # type: ignore[return-value]
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")

@@ -3,8 +3,10 @@
 One agent step for all members: one observation tensor [M, obs_dim], one ``act`` (uniform random actions in
 the flat box before ``learning_starts``), the environment receives ``clip(u, low, high)``, the replay stores
 the raw or the clipped action (``agent.store_action``), then ``updates_per_step`` batched updates. A member
-whose budget is reached is evaluated and finalised at once (its result is what a single run would give);
-it keeps stepping, unlogged, until every member is done.
+whose budget is reached (or that diverges) is evaluated and finalised at once, then leaves the batch
+(``compact``): the agent, the replay and every per-member array are rebuilt without it, so it costs no more
+environment steps or updates, and a process whose members end at different times costs the sum of their
+work rather than M times the longest.
 
 Every ``checkpoint_every_steps`` steps, and at once on SIGTERM/SIGINT (``stop_signals``), each member's run
 directory gets a checkpoint (resume.py); a member whose action, update metric or parameter turns NaN or
@@ -65,6 +67,7 @@ class Member:
     status: str = RUNNING
     final_eval: dict[str, Any] = field(default_factory=dict)
     diagnostics: dict[str, float | None] = field(default_factory=dict)
+    summary: dict[str, Any] | None = None  # the final summary.json, once the member has ended
 
 
 class Trainer:
@@ -73,6 +76,7 @@ class Trainer:
         # access costs ~10 us (a few percent of a Platform step).
         self.cfg: Any = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
         self.agent, self.replay, self.members = agent, replay, members
+        self.all_members = list(members)  # self.members drops those that ended (compact)
         self.low, self.high = agent.low.cpu(), agent.high.cpu()
         self.warmup = [torch_generator(m.seed, "warmup") for m in members]
         self.step, self.t0 = 0, time.perf_counter()
@@ -138,14 +142,18 @@ class Trainer:
                 if self.step >= a_cfg.learning_starts:
                     for _ in range(a_cfg.updates_per_step):
                         self.accumulate(agent.update(self.replay.sample(a_cfg.batch_size)))
-                if fault[2] and self.step == int(fault[2]):
+                if (
+                    fault[2]
+                    and self.step == int(fault[2])
+                    and int(fault[0]) in (seeds := [m.seed for m in members])
+                ):
                     with torch.no_grad():
                         for p in agent.actor.parameters():
-                            p[[m.seed for m in members].index(int(fault[0]))] = float("nan")
+                            p[seeds.index(int(fault[0]))] = float("nan")
                 bar.update(1)
                 if done.any() and (now := time.perf_counter()) - last_postfix > 1.0:
                     last_postfix = now
-                    eps = sum(m.episodes for m in members)
+                    eps = sum(m.episodes for m in self.all_members)
                     bar.set_postfix(episodes=eps, ret=f"{float(np.mean(self.recent)):.3g}", refresh=False)
                 if self.step % cfg.log_every_steps == 0:
                     self.flush_metrics()
@@ -154,7 +162,12 @@ class Trainer:
                     self.periodic_eval([a and not r for a, r in zip(self.active(), reached)])
                 if any(reached):
                     self.finish(reached)
-                if (every and self.step % every == 0) or self.stop_signals:
+                compacted = not all(self.active()) and self.compact()  # ended members leave the batch
+                if compacted:
+                    agent, members = self.agent, self.members
+                # A checkpoint right after a member leaves keeps resumes exact: the remaining members'
+                # newest checkpoint never holds a member that ended after it (the batch size would differ).
+                if (every and (self.step % every == 0 or compacted)) or self.stop_signals:
                     self.save_checkpoints()
                 if self.stop_signals:
                     raise Stopped(self.stop_signals[0])
@@ -206,7 +219,7 @@ class Trainer:
         """Member m produced a NaN or infinity: it stops with status diverged (the others go on)."""
         if self.members[m].status == RUNNING:
             self.members[m].status = DIVERGED
-            self.members[m].logger.close(self.summary(m))
+            self.close(m)
 
     def periodic_eval(self, which: list[bool]) -> None:
         """Greedy evaluation of the members in ``which`` (a member reaching its budget gets the final one)."""
@@ -236,7 +249,30 @@ class Trainer:
                 member = self.members[m]
                 member.final_eval = stats
                 member.status = FINISHED if math.isfinite(stats["return_mean"]) else DIVERGED
-                member.logger.close(self.summary(m))
+                self.close(m)
+
+    def close(self, m: int) -> None:
+        """Member m has ended (or was interrupted): write its final summary.json and keep a copy."""
+        member = self.members[m]
+        member.summary = self.summary(m)
+        member.logger.close(member.summary)
+
+    def compact(self) -> bool:
+        """Drop the members that are no longer running from the batch (agent, replay, every per-member
+        array), so a process whose members end at different times costs the sum of their work, not M
+        times the longest. Each remaining member keeps its exact state and random streams."""
+        keep = [m for m, member in enumerate(self.members) if member.status == RUNNING]
+        if not keep or len(keep) == len(self.members):
+            return False
+        index = torch.tensor(keep, device=self.agent.device)
+        self.agent, self.replay = self.agent.subset(keep), self.replay.subset(keep)
+        self.members = [self.members[m] for m in keep]
+        self.warmup = [self.warmup[m] for m in keep]
+        self.totals = self.totals[keep]
+        self.obs = None if self.obs is None else self.obs[keep]
+        self.sums = {k: v.index_select(0, index) for k, v in self.sums.items()}
+        self.diag_rows = [(n, row[:, keep]) for n, row in self.diag_rows]
+        return True
 
     def summary(self, m: int) -> dict[str, Any]:
         """summary.json fields for member m (the logger adds schema and config)."""

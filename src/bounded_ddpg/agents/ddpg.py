@@ -58,6 +58,9 @@ class DDPG:
         if not isinstance(transform, str) and len(transform) != len(seeds):
             raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
+        self.seeds = list(seeds)
+        self.transform_names = [transform] * len(seeds) if isinstance(transform, str) else list(transform)
+        self.shape_args = dict(obs_dim=obs_dim, low=low, high=high, n_discrete=n_discrete, device=device)
         self.transform = transforms.make(transform, low, high).to(self.device)
         self.low, self.high = self.transform.low, self.transform.high
         action_dim, m = self.low.numel(), self.n_members
@@ -237,6 +240,16 @@ class DDPG:
         self.exploration.load_member_states([s["exploration"] for s in states])
         self._load_streams({k: [s["streams"][k] for s in states] for k in self.streams})
         self.num_updates = int(states[0]["num_updates"])
+
+    def subset(self, keep: Sequence[int]) -> DDPG:
+        """A new agent of this type holding only the members ``keep``, each in its exact current state
+        (the training loop drops finished members this way, so they cost no more updates)."""
+        names = [self.transform_names[i] for i in keep]
+        transform = names[0] if len(set(names)) == 1 else names
+        seeds = [self.seeds[i] for i in keep]
+        agent = type(self)(**self.shape_args, cfg=self.cfg, transform=transform, seeds=seeds)  # type: ignore[arg-type]
+        agent.load_member_states([self.member_state(i) for i in keep])
+        return agent
 
     @torch.no_grad()
     def finite_members(self) -> Tensor:
