@@ -38,8 +38,9 @@ def clip_grad_norm_per_member(params: Sequence[Tensor], max_norm: float) -> None
 class DDPG:
     """M = len(seeds) independent DDPG learners in one set of batched networks.
 
-    Member m is initialised and explores from its own seed's streams; ``transform`` is one name for all
-    members or one name per member (a whole transform ablation in one process).
+    Member m is initialised and explores from its own seed's streams; ``transform`` is one transform for
+    all members or one per member (a whole transform ablation in one process): a built-in's name or a
+    ``transforms.Spec`` (a class with its parameters, built-in or the user's own).
     """
 
     def __init__(
@@ -48,14 +49,14 @@ class DDPG:
         low: np.ndarray,
         high: np.ndarray,
         cfg: AgentConfig,
-        transform: str | Sequence[str],
+        transform: transforms.SpecLike | Sequence[transforms.SpecLike],
         n_discrete: int = 0,
         seeds: Sequence[int] = (0,),
         device: str = "cpu",
     ) -> None:
         if cfg.actor_grad not in ACTOR_GRADS:
             raise ValueError(f"unknown actor_grad {cfg.actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
-        if not isinstance(transform, str) and len(transform) != len(seeds):
+        if not isinstance(transform, str | transforms.Spec) and len(transform) != len(seeds):
             raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
         self.transform = transforms.make(transform, low, high).to(self.device)
