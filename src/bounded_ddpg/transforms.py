@@ -394,7 +394,7 @@ class Spec:
         return {
             "name": self.name,
             **({"_target_": self.target} if self.target is not None else {}),
-            **{k: list(v) if isinstance(v, tuple) else v for k, v in self.params},
+            **dict(self.params),
         }
 
     def build(self, low: Tensor, high: Tensor) -> ActionGradientTransform:
@@ -473,7 +473,7 @@ def spec(
             value = p.default
         else:
             raise TransformError(f"{where}: missing parameter {p.name!r}; valid parameters: {valid}")
-        values.append((p.name, tuple(value) if isinstance(value, list) else value))
+        values.append((p.name, value))
     values += [(k, v) for k, v in params.items() if k not in by_name]  # into **kwargs, always shown
     shown = tuple(
         k for k, v in values if k not in by_name or by_name[k].default is inspect.Parameter.empty
