@@ -15,7 +15,7 @@ from bounded_ddpg.replay import Batch, ReplayBuffer
 
 
 def make_agent(
-    transform: str | list[str],
+    transform: transforms.SpecLike | list[transforms.SpecLike],
     actor_grad: str,
     seed: int,
     obs_dim: int = 3,
@@ -208,6 +208,44 @@ def test_members_with_different_transforms_match_their_single_runs() -> None:
             torch.testing.assert_close(p_b[k], p_s[0], rtol=1e-5, atol=1e-6)
     bias = batched.actor.output_layer.bias
     assert not torch.allclose(bias[0], bias[4], atol=1e-3)  # identity and invert really trained apart
+
+
+class Scaled(transforms.ActionGradientTransform):
+    """A user's transform: no registered name, one parameter (found by _target_ in a real config)."""
+
+    def __init__(self, low: torch.Tensor, high: torch.Tensor, factor: float = 1.0) -> None:
+        super().__init__(low, high)
+        self.factor = factor
+
+    def backward(self, dq_da: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        outside = (u < self.low) | (u > self.high)
+        return torch.where(outside, -self.factor * dq_da, dq_da)
+
+
+@pytest.mark.parametrize("actor_grad", ["chain", "direct"])
+def test_parameterised_and_user_transforms_are_members_like_the_built_ins(actor_grad: str) -> None:
+    """Two settings of penalty and a class from outside the package, batched with invert: each member
+    trains exactly as its single run (a PerMember tells members apart by label)."""
+    members: list[transforms.SpecLike] = [
+        "invert",
+        "penalty",
+        transforms.spec("penalty", {"coef": 50.0}),
+        transforms.spec("scaled", {"factor": 0.5}, cls=Scaled, target="tests.Scaled"),
+    ]
+    kwargs = dict(final_init=2.0, lr_actor=1e-2)
+    batched = make_agent(members, actor_grad, seed=0, seeds=[10, 11, 12, 13], **kwargs)  # type: ignore[arg-type]
+    assert isinstance(batched.transform, transforms.PerMember)
+    assert batched.transform.names == ["invert", "penalty", "penalty(coef=50.0)", "scaled(factor=0.5)"]
+    singles = [make_agent(t, actor_grad, seed=10 + k, **kwargs) for k, t in enumerate(members)]  # type: ignore[arg-type]
+    for batch in [random_batch(s, m=4) for s in range(4)]:
+        batched.update(batch)
+        for k, single in enumerate(singles):
+            single.update(Batch(*(x[k : k + 1] for x in batch)))
+    for k, single in enumerate(singles):
+        for p_b, p_s in zip(batched.actor.parameters(), single.actor.parameters()):
+            torch.testing.assert_close(p_b[k], p_s[0], rtol=1e-5, atol=1e-6)
+    bias = batched.actor.output_layer.bias
+    assert not torch.allclose(bias[1], bias[2], atol=1e-3)  # the two penalty settings trained apart
 
 
 def test_one_transform_per_member_is_required() -> None:

@@ -28,7 +28,7 @@ ENVS = (
     "Hopper",
     "HalfCheetah",
 )
-TRANSFORMS = ("identity", "clip", "zero", "squash", "invert")
+TRANSFORMS = ("identity", "clip", "zero", "squash", "invert", "penalty")
 REPO = Path(__file__).resolve().parents[1]
 
 schema.register()
@@ -136,7 +136,7 @@ def test_schema_refuses_unknown_keys_and_wrong_types(override: str, needle: str)
         ("agent.activation=foo", "relu, leaky_relu"),
         ("agent.noise.kind=foo", "gaussian, ou, none"),
         ("wandb.mode=foo", "disabled, offline, online"),
-        ("transform.name=foo", "clip, identity, invert, squash, zero"),
+        ("transform.name=foo", "clip, identity, invert, penalty, squash, zero"),
         ("device=tpu", "cpu, cuda, cuda:N"),
     ],
 )
@@ -192,15 +192,24 @@ def test_composes_from_a_built_wheel(tmp_path: Path) -> None:
         p.relative_to(REPO / "src/bounded_ddpg/conf").as_posix()
         for p in (REPO / "src/bounded_ddpg/conf").rglob("*.yaml")
     }
-    assert names == shipped and "env/Platform.yaml" in names
+    assert names == shipped and "env/Platform.yaml" in names and "transform/penalty.yaml" in names
+    assert (site / "hydra_plugins" / "bounded_ddpg_searchpath" / "__init__.py").is_file()  # the search path
+    assert not (site / "conf").exists()  # the repository's experiments are not package data
+    (tmp_path / "conf" / "transform").mkdir(parents=True)  # a pip user's own conf/ in the working directory
+    (tmp_path / "conf" / "transform" / "wheelmine.yaml").write_text(
+        "name: wheelmine\n_target_: bounded_ddpg.transforms.Penalty\ncoef: 0.5\n"
+    )
     code = (
         "import bounded_ddpg, sys\n"
         "assert bounded_ddpg.__file__.startswith(sys.argv[1]), bounded_ddpg.__file__\n"
+        "import hydra_plugins.bounded_ddpg_searchpath as p\n"
+        "assert p.__file__.startswith(sys.argv[1]), p.__file__\n"
         "from bounded_ddpg import config; config.register()\n"
         "from hydra import compose, initialize_config_module\n"
         "with initialize_config_module('bounded_ddpg.conf', version_base='1.3'):\n"
         "    cfg = compose('config', overrides=['env=Goal', 'experiment=paper'])\n"
-        "print(cfg.env.id, cfg.agent.batch_size, cfg.budget.episodes)\n"
+        "    mine = config.transform_specs(compose('config', overrides=['transform=wheelmine']))[0]\n"
+        "print(cfg.env.id, cfg.agent.batch_size, cfg.budget.episodes, mine.label)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(site)],
@@ -211,4 +220,4 @@ def test_composes_from_a_built_wheel(tmp_path: Path) -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["bounded_ddpg/Goal-v0", "128", "20000"]
+    assert out.stdout.split() == ["bounded_ddpg/Goal-v0", "128", "20000", "wheelmine(coef=0.5)"]

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 import torch
 
+from bounded_ddpg import transforms
 from bounded_ddpg.agents import DDPG
 from bounded_ddpg.config import AgentConfig
 
 
-def trajectory(name: str, slope: float, actor_grad: str = "chain", steps: int = 300) -> list[float]:
+def trajectory(
+    name: str | transforms.Spec, slope: float, actor_grad: str = "chain", steps: int = 300
+) -> list[float]:
     cfg = AgentConfig(
         hidden_sizes=[], final_init=1e-9, lr_actor=0.01, actor_bias_init=[1.5], actor_grad=actor_grad
     )
@@ -65,3 +68,16 @@ def test_squash_keeps_pushing_into_saturation() -> None:
 def test_invert_returns_with_an_inward_gradient_too() -> None:
     u = trajectory("invert", slope=-1.0)
     assert u[100] < 1.0 and -1.0 < u[-1] < 0.0  # amplified inward, then slowed near the lower bound
+
+
+@pytest.mark.parametrize("actor_grad", ["chain", "direct"])
+def test_penalty_holds_an_overflowing_output_at_its_equilibrium(actor_grad: str) -> None:
+    """A restoring force, not a wall: against dQ/da = slope the actor settles where the force balances it,
+    high + slope * (high - low)^2 / (2 coef) = 1 + 2 / coef on [-1, 1] (Penalty's docstring)."""
+    u = trajectory("penalty", slope=+1.0, actor_grad=actor_grad, steps=600)  # coef 1: settles at 3
+    assert u == sorted(u) and abs(u[-1] - 3.0) < 1e-2  # drifts out like identity, but stops
+    stiff = transforms.spec("penalty", {"coef": 10.0})  # settles at 1.2: pulled back in from 1.5
+    u = trajectory(stiff, slope=+1.0, actor_grad=actor_grad)
+    assert u[10] < u[0] < 1.5 and abs(u[-1] - 1.2) < 1e-2
+    u = trajectory(stiff, slope=-1.0, actor_grad=actor_grad, steps=600)  # inward: crosses, held at -1.2
+    assert abs(u[-1] + 1.2) < 1e-2 and min(u) > -1.25

@@ -33,13 +33,84 @@ EXPECTED_BACKWARD = {
         [g * (h - lo) / 2 * (1 - math.tanh(u) ** 2) for u, g, lo, h in zip(row_u, row_g, LOW, HIGH)]
         for row_u, row_g in zip(U.tolist(), G.tolist())
     ],
+    # coef 1, margin 0: g - 2 * coef / range^2 * (relu(u - high) - relu(low - u)); ranges 2 and 720
+    "penalty": [
+        [2.0, -1.0],  # on the bounds: nothing beyond, identity
+        [3 - 2 / 2**2 * 0.5, 4 + 2 / 720**2 * 10],  # 0.5 above high pulled down; 10 below low pushed up
+        [1.5, -2.0],  # inside: identity
+        [-2.0, 5.0],
+        [0 - 2 / 2**2 * 1.0, 0 - 2 / 720**2 * 80],  # g = 0 outside: the restoring force alone
+        [-1 + 2 / 2**2 * 2.0, -6 - 2 / 720**2 * 180],  # 2 below low: +1 cancels g = -1 exactly
+    ],
 }
+# penalty with coef 0.5 and margin 0.1: the force starts 10% of the range inside each bound, i.e. at
+# [-0.8, 0.8] and [72, 648]; factor 2 * 0.5 / range^2 = 0.25 and 1 / 720^2
+PENALTY_MARGIN = [
+    [2 - 0.25 * 0.2, -1 - 72 / 720**2],
+    [3 - 0.25 * 0.7, 4 + 82 / 720**2],
+    [1.5, -2.0],
+    [-2 + 0.25 * 0.2, 5 + 72 / 720**2],
+    [0 - 0.25 * 1.2, 0 - 152 / 720**2],
+    [-1 + 0.25 * 2.2, -6 - 252 / 720**2],
+]
+HOMOGENEOUS = [n for n in transforms.names() if n != "penalty"]  # penalty's force does not scale with g
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_BACKWARD))
 def test_backward_matches_hand_computed(name: str) -> None:
     t = transforms.make(name, LOW, HIGH)
     torch.testing.assert_close(t.backward(G, U), torch.tensor(EXPECTED_BACKWARD[name]), rtol=1e-6, atol=1e-7)
+
+
+def test_penalty_values_spelled_out() -> None:
+    default = transforms.make("penalty", LOW, HIGH).backward(G, U)
+    assert default[1, 0].item() == pytest.approx(2.75)  # 3 - 0.5 * 0.5
+    assert default[4, 0].item() == pytest.approx(-0.5)  # g = 0, 1 above: pulled back with 2 / 2^2
+    assert default[5, 0].item() == 0.0  # the inward pull +1 cancels g = -1 exactly
+    assert default[2].tolist() == G[2].tolist() and default[0].tolist() == G[0].tolist()
+    t = transforms.make(transforms.spec("penalty", {"coef": 0.5, "margin": 0.1}), LOW, HIGH)
+    torch.testing.assert_close(t.backward(G, U), torch.tensor(PENALTY_MARGIN), rtol=1e-6, atol=1e-7)
+    assert t.backward(G, U)[0, 0].item() == pytest.approx(1.95)  # on the bound, 0.2 past the margin's edge
+
+
+def test_penalty_is_in_units_of_the_range() -> None:
+    """Rescaling a dimension (bounds and u times s) rescales g_u like a gradient (dQ/da divides by s)."""
+    gen = torch.Generator().manual_seed(2)
+    u, g = torch.randn(256, 2, generator=gen) * 3, torch.randn(256, 2, generator=gen)
+    params = {"coef": 2.0, "margin": 0.1}
+    base = transforms.make(transforms.spec("penalty", params), [-1.0, -1.0], [1.0, 1.0]).backward(g, u)
+    s = torch.tensor([360.0, 0.5])  # [-1, 1] -> [-360, 360] and [-0.5, 0.5]
+    big = transforms.make(transforms.spec("penalty", params), (-s).tolist(), s.tolist())
+    torch.testing.assert_close(big.backward(g / s, u * s), base / s)
+    assert 0 < int((base != g).sum()) < base.numel()  # both regimes exercised
+
+
+def test_penalty_reproduces_her_action_l2_and_rl_games_bound_loss() -> None:
+    """margin=0.5 is HER's action_l2 shape, margin=-0.05 rl_games' soft bound 1.1 (docstring's mapping)."""
+    gen = torch.Generator().manual_seed(3)
+    a_dim, max_u = 3, 2.0
+    u = (torch.randn(64, a_dim, generator=gen, dtype=torch.float64) * 3).requires_grad_(True)
+    g = torch.randn(64, a_dim, generator=gen, dtype=torch.float64)
+    # baselines/her/ddpg.py: loss += action_l2 * mean over batch and action dims of (pi / max_u)^2
+    action_l2 = 0.7
+    (her,) = torch.autograd.grad((action_l2 * (u / max_u).square().mean(-1)).sum(), u)
+    t = transforms.make(
+        transforms.spec("penalty", {"coef": 4 * action_l2 / a_dim, "margin": 0.5}), [-max_u] * 3, [max_u] * 3
+    )
+    torch.testing.assert_close(t.backward(g.float(), u.detach().float()), (g - her).float())
+    # rl_games a2c_continuous.py bound_loss: sum_i clamp_min(mu - 1.1, 0)^2 + clamp_max(mu + 1.1, 0)^2
+    c = 0.01
+    rl = (torch.clamp_min(u - 1.1, 0.0) ** 2 + torch.clamp_max(u + 1.1, 0.0) ** 2).sum(-1)
+    (rl_grad,) = torch.autograd.grad((c * rl).sum(), u)
+    t = transforms.make(transforms.spec("penalty", {"coef": 4 * c, "margin": -0.05}), [-1.0] * 3, [1.0] * 3)
+    torch.testing.assert_close(t.backward(g.float(), u.detach().float()), (g - rl_grad).float())
+
+
+def test_penalty_refuses_bad_parameters() -> None:
+    with pytest.raises(transforms.TransformError, match=r"coef must be finite and >= 0, got -1"):
+        transforms.make(transforms.spec("penalty", {"coef": -1.0}), LOW, HIGH)
+    with pytest.raises(transforms.TransformError, match=r"margin must be .* <= 0.5"):
+        transforms.make(transforms.spec("penalty", {"margin": 0.6}), LOW, HIGH)
 
 
 def test_invert_values_spelled_out() -> None:
@@ -99,10 +170,11 @@ def test_any_leading_shape_and_dtype_preserved(name: str) -> None:
     out = t.backward(g, u)
     assert out.shape == (3, 5, 2) and out.dtype == torch.float32
     torch.testing.assert_close(out, flat)
-    assert t.backward(torch.zeros_like(g), u).abs().max().item() == 0.0  # g = 0 maps to 0 everywhere
+    if name in HOMOGENEOUS:
+        assert t.backward(torch.zeros_like(g), u).abs().max().item() == 0.0  # g = 0 maps to 0 everywhere
 
 
-@pytest.mark.parametrize("name", transforms.names())
+@pytest.mark.parametrize("name", HOMOGENEOUS)
 def test_positively_homogeneous_in_g(name: str) -> None:
     """Scaling dQ/da by c > 0 scales g_u by c: batch mean vs sum changes magnitude, never direction."""
     t = transforms.make(name, LOW, HIGH)
@@ -110,8 +182,21 @@ def test_positively_homogeneous_in_g(name: str) -> None:
     torch.testing.assert_close(t.backward(g * 7.5, u), t.backward(g, u) * 7.5)
 
 
+def test_penalty_is_homogeneous_inside_only() -> None:
+    """Inside the bounds penalty is the identity; outside, g = 0 still gets a force pointing back inside."""
+    t = transforms.make("penalty", LOW, HIGH)
+    inside = torch.tensor([[0.0, 100.0], [0.9, 719.0]])
+    g = torch.randn(2, 2)
+    assert torch.equal(t.backward(g, inside), g)
+    outside = torch.tensor([[1.5, 800.0], [-1.5, -80.0]])
+    force = t.backward(torch.zeros(2, 2), outside)
+    assert (force[0] < 0).all() and (force[1] > 0).all()
+
+
 def test_unknown_name_lists_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown transform 'tanh'.*clip, identity, invert, squash, zero"):
+    with pytest.raises(
+        ValueError, match=r"unknown transform 'tanh'.*clip, identity, invert, penalty, squash, zero"
+    ):
         transforms.make("tanh", LOW, HIGH)
 
 

@@ -40,23 +40,24 @@ class TransformLayer(torch.autograd.Function):
     """a = transform.forward(u) in the forward pass; transform.backward on the way back (actor_grad=direct).
 
     The gradient arriving here is d(loss)/da with loss = -mean_b Q, i.e. -dQ/da / B: a DESCENT direction.
-    Transforms take and return ascent directions, so it is negated, transformed and negated back. (Every
-    transform is positively homogeneous in g, so the 1/B factor passes through unchanged.)
+    Transforms take and return per-sample ASCENT directions, so it is scaled by -B (``n``), transformed and
+    scaled back by -1/B. The transform thus sees exactly the dQ/da of the chain path, which matters for one
+    that is not positively homogeneous in g (penalty adds a force that does not scale with dQ/da).
     """
 
     @staticmethod
-    def forward(ctx: Any, u: Tensor, transform: ActionGradientTransform, stash: dict) -> Tensor:
+    def forward(ctx: Any, u: Tensor, transform: ActionGradientTransform, stash: dict, n: int) -> Tensor:
         ctx.save_for_backward(u)
-        ctx.transform, ctx.stash = transform, stash
+        ctx.transform, ctx.stash, ctx.n = transform, stash, n
         return transform.forward(u)
 
     @staticmethod
-    def backward(ctx: Any, grad_a: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Any, grad_a: Tensor) -> tuple[Tensor, None, None, None]:
         (u,) = ctx.saved_tensors
-        dq_da = -grad_a
+        dq_da = -grad_a * ctx.n
         g_u = ctx.transform.backward(dq_da, u)
         ctx.stash.update(dq_da=dq_da, g_u=g_u)
-        return -g_u, None, None
+        return -g_u / ctx.n, None, None, None
 
 
 def actor_update(
@@ -83,11 +84,11 @@ def actor_update(
         loss.sum().backward(inputs=list(actor_params))
     elif actor_grad == "direct":
         stash: dict[str, Tensor] = {}
-        q = q_of(TransformLayer.apply(u, transform, stash)).sum(-1)
+        q = q_of(TransformLayer.apply(u, transform, stash, u.shape[1])).sum(-1)  # n = B: the mean's 1/B
         loss = -q.mean(-1)
         # inputs= keeps the critic's .grad untouched (and skips computing it).
         loss.sum().backward(inputs=list(actor_params))
-        dq_da, g_u = stash["dq_da"] * u.shape[1], stash["g_u"] * u.shape[1]  # undo the mean's 1/B
+        dq_da, g_u = stash["dq_da"], stash["g_u"]  # per sample, as in the chain path
     else:
         raise ValueError(f"unknown actor_grad {actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
     diagnostics = bound_diagnostics(u.detach(), dq_da, g_u, transform.low, transform.high)

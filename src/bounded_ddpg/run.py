@@ -1,9 +1,12 @@
 """`python -m bounded_ddpg.run [KEY=VALUE ...]`: compose the config, build, train, evaluate, write.
 
-The configs ship inside the package (``bounded_ddpg/conf``, docs/running.md has the reference). Composition
-and validation come first; only then are run directories created, one per member (every pair of
-``cfg.transforms`` x ``cfg.seeds``; by default one member, ``cfg.transform`` with ``cfg.seed``):
-``<out_dir>/<env>/<transform>/seed<k>/<run id>/`` (docs/run-directory.md).
+The configs ship inside the package (``bounded_ddpg/conf``, docs/running.md has the reference); a ``conf/``
+in the working directory, and any directory on ``hydra.searchpath``, is searched after them
+(hydra_plugins/bounded_ddpg_searchpath), so a researcher's own transforms, envs and experiments are
+selectable by name (docs/extending.md). Composition and validation come first; only then are run
+directories created, one per member (every pair of ``cfg.transforms`` x ``cfg.seeds``; by default one
+member, ``cfg.transform`` with ``cfg.seed``): ``<out_dir>/<env>/<transform>/seed<k>/<run id>/``, the
+transform's directory name being its label made filesystem-safe (docs/run-directory.md).
 Hydra's own files (``.hydra/``, the log) go to ``<out_dir>/.hydra/``, never into the working directory.
 """
 
@@ -27,7 +30,7 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from bounded_ddpg import agents, resume
+from bounded_ddpg import agents, resume, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs.factory import make_env
@@ -43,25 +46,19 @@ log = logging.getLogger("bounded_ddpg")
 EXIT_INTERRUPTED, EXIT_PREEMPTED = 130, 143
 
 
-def _members(cfg: DictConfig) -> tuple[list[str], list[int]]:
+def _members(cfg: DictConfig) -> tuple[list[transforms.Spec], list[int]]:
     """(transform, seed) of every member: the product of ``transforms`` (or ``transform``) and ``seeds``."""
-    names = list(cfg.transforms) if cfg.transforms is not None else [cfg.transform.name]
+    specs = schema.transform_specs(cfg)  # built-ins by name, the user's by _target_, with their parameters
     seeds = list(cfg.seeds) if cfg.seeds is not None else [cfg.seed]
-    pairs = [(t, s) for t in names for s in seeds]
+    pairs = [(t, s) for t in specs for s in seeds]
     return [t for t, _ in pairs], [s for _, s in pairs]
 
 
-def _member_configs(cfg: DictConfig, names: list[str], seeds: list[int]) -> list[dict[str, Any]]:
+def _member_configs(cfg: DictConfig, specs: list[transforms.Spec], seeds: list[int]) -> list[dict[str, Any]]:
     plain = schema.to_plain(cfg)
-    return [  # exactly what a single run records
-        {
-            **plain,
-            "transform": {**plain["transform"], "name": t},
-            "transforms": None,
-            "seed": s,
-            "seeds": None,
-        }
-        for t, s in zip(names, seeds)
+    return [  # exactly what a single run records: the transform's name, _target_ if any, every parameter
+        {**plain, "transform": t.record(), "transforms": None, "seed": s, "seeds": None}
+        for t, s in zip(specs, seeds)
     ]
 
 
@@ -79,7 +76,7 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     torch.set_num_threads(cfg.torch_threads)
     torch.set_flush_denormal(cfg.flush_denormal)
     run_id = cfg.run_id or new_run_id()
-    dirs = [run_dir_for(cfg.out_dir, cfg.env.name, t, s, run_id) for t, s in zip(names, seeds)]
+    dirs = [run_dir_for(cfg.out_dir, cfg.env.name, t.dir_name, s, run_id) for t, s in zip(names, seeds)]
     configs = _member_configs(cfg, names, seeds)
     summaries: list[dict[str, Any] | None] = [None] * len(seeds)
     states = None
@@ -111,7 +108,7 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
 
 def _build(
     cfg: DictConfig,
-    names: list[str],
+    specs: list[transforms.Spec],
     seeds: list[int],
     dirs: list[Path],
     configs: list[dict[str, Any]],
@@ -125,17 +122,21 @@ def _build(
     n_discrete = int(getattr(env, "n_discrete", 0))
     agent_cfg = OmegaConf.to_object(cfg.agent)
     assert isinstance(agent_cfg, schema.AgentConfig)
-    transform = names[0] if len(set(names)) == 1 else names  # one name, or one per member
-    agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
+    labels = [t.label for t in specs]
+    transform = specs[0] if len(set(labels)) == 1 else specs  # one transform, or one per member
+    try:  # a class that refuses its parameters or these bounds: a config error, before anything is written
+        agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
+    except transforms.TransformError as e:
+        raise schema.ConfigError(str(e)) from e
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
     meta = {"versions": versions(), "git_commit": git_commit()}
     members = []
-    for m, (name, seed, run_dir, (train_env, eval_env)) in enumerate(zip(names, seeds, dirs, envs)):
+    for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
         mode = "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
         logger = RunLogger(run_dir, configs[m], cfg.env.name == "Goal", meta, mode, offsets)
-        members.append(Member(name, seed, train_env, eval_env, logger))
+        members.append(Member(spec.label, seed, train_env, eval_env, logger))
         log.info("run directory: %s (%s)", run_dir, mode)
     trainer = Trainer(cfg, agent, replay, members)
     if states:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bounded_ddpg import transforms
 from bounded_ddpg.agents.ddpg import DDPG
 from bounded_ddpg.agents.td3 import TD3
 from bounded_ddpg.config import AgentConfig
@@ -24,7 +25,7 @@ def make(
     low: np.ndarray,
     high: np.ndarray,
     cfg: AgentConfig,
-    transform: str | Sequence[str],
+    transform: transforms.SpecLike | Sequence[transforms.SpecLike],
     n_discrete: int = 0,
     seeds: Sequence[int] = (0,),
     device: str = "cpu",

@@ -38,8 +38,9 @@ def clip_grad_norm_per_member(params: Sequence[Tensor], max_norm: float) -> None
 class DDPG:
     """M = len(seeds) independent DDPG learners in one set of batched networks.
 
-    Member m is initialised and explores from its own seed's streams; ``transform`` is one name for all
-    members or one name per member (a whole transform ablation in one process).
+    Member m is initialised and explores from its own seed's streams; ``transform`` is one transform for
+    all members or one per member (a whole transform ablation in one process): a built-in's name or a
+    ``transforms.Spec`` (a class with its parameters, built-in or the user's own).
     """
 
     def __init__(
@@ -48,18 +49,20 @@ class DDPG:
         low: np.ndarray,
         high: np.ndarray,
         cfg: AgentConfig,
-        transform: str | Sequence[str],
+        transform: transforms.SpecLike | Sequence[transforms.SpecLike],
         n_discrete: int = 0,
         seeds: Sequence[int] = (0,),
         device: str = "cpu",
     ) -> None:
         if cfg.actor_grad not in ACTOR_GRADS:
             raise ValueError(f"unknown actor_grad {cfg.actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
-        if not isinstance(transform, str) and len(transform) != len(seeds):
+        if not isinstance(transform, str | transforms.Spec) and len(transform) != len(seeds):
             raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
         self.seeds = list(seeds)
-        self.transform_names = [transform] * len(seeds) if isinstance(transform, str) else list(transform)
+        self.member_transforms: list[transforms.SpecLike] = (
+            [transform] * len(seeds) if isinstance(transform, str | transforms.Spec) else list(transform)
+        )
         self.shape_args = dict(obs_dim=obs_dim, low=low, high=high, n_discrete=n_discrete, device=device)
         self.transform = transforms.make(transform, low, high).to(self.device)
         self.low, self.high = self.transform.low, self.transform.high
@@ -244,8 +247,8 @@ class DDPG:
     def subset(self, keep: Sequence[int]) -> DDPG:
         """A new agent of this type holding only the members ``keep``, each in its exact current state
         (the training loop drops finished members this way, so they cost no more updates)."""
-        names = [self.transform_names[i] for i in keep]
-        transform = names[0] if len(set(names)) == 1 else names
+        kept = [self.member_transforms[i] for i in keep]
+        transform = kept[0] if len({transforms.as_spec(t).label for t in kept}) == 1 else kept
         seeds = [self.seeds[i] for i in keep]
         agent = type(self)(**self.shape_args, cfg=self.cfg, transform=transform, seeds=seeds)  # type: ignore[arg-type]
         agent.load_member_states([self.member_state(i) for i in keep])

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from bounded_ddpg import transforms
 from bounded_ddpg.actor_step import Metrics
 from bounded_ddpg.agents.ddpg import DDPG
 from bounded_ddpg.config import AgentConfig
@@ -62,7 +63,7 @@ class TD3(DDPG):
         low: np.ndarray,
         high: np.ndarray,
         cfg: AgentConfig,
-        transform: str | Sequence[str],
+        transform: transforms.SpecLike | Sequence[transforms.SpecLike],
         n_discrete: int = 0,
         seeds: Sequence[int] = (0,),
         device: str = "cpu",

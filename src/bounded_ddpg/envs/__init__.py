@@ -1,8 +1,16 @@
 """Native parameterised-action environments and their gymnasium registration.
 
-``bounded_ddpg/Platform-v0`` and ``bounded_ddpg/Goal-v0`` are registered on import (idempotently).
-Their time limits (200 / 100 agent steps) live inside the environments, so ``gymnasium.make`` adds no
-TimeLimit of its own. Use :func:`bounded_ddpg.envs.factory.make_env` for the flat-Box view a learner needs.
+``bounded_ddpg/Platform-v0`` and ``bounded_ddpg/Goal-v0`` are the native environments (a
+``Tuple(Discrete(K), params)`` action); ``bounded_ddpg/PlatformFlat-v0`` and ``bounded_ddpg/GoalFlat-v0``
+are the same tasks seen through one flat Box action in [-1, 1]^(K+P) (argmax of the K scores picks the
+action, the rest are its parameters; :func:`bounded_ddpg.envs.factory.make_env`), for any Box learner
+(CleanRL, SB3, ...). All four are registered on import, idempotently. Their time limits (200 / 100 agent
+steps) live inside the environments, so ``gymnasium.make`` adds no TimeLimit of its own.
+
+Gymnasium 1.x has no plugin entry points (its ``gymnasium.envs`` entry-point loader was removed in 1.0),
+so in a fresh interpreter name the module in the id and gymnasium imports it:
+``gymnasium.make("bounded_ddpg:bounded_ddpg/PlatformFlat-v0")``; after ``import bounded_ddpg`` the plain id
+works (docs/extending.md, "The environments from any gymnasium learner").
 """
 
 from __future__ import annotations
@@ -11,19 +19,24 @@ import gymnasium as gym
 
 PLATFORM_ID = "bounded_ddpg/Platform-v0"
 GOAL_ID = "bounded_ddpg/Goal-v0"
+PLATFORM_FLAT_ID = "bounded_ddpg/PlatformFlat-v0"
+GOAL_FLAT_ID = "bounded_ddpg/GoalFlat-v0"
 
 
 def register_envs() -> None:
-    """Register Platform and Goal with gymnasium unless already registered."""
-    specs = {
-        PLATFORM_ID: "bounded_ddpg.envs.platform_env:PlatformEnv",
-        GOAL_ID: "bounded_ddpg.envs.goal_env:GoalEnv",
+    """Register Platform and Goal, and their flat-Box views, with gymnasium unless already registered."""
+    specs: dict[str, tuple[str, dict[str, str]]] = {
+        PLATFORM_ID: ("bounded_ddpg.envs.platform_env:PlatformEnv", {}),
+        GOAL_ID: ("bounded_ddpg.envs.goal_env:GoalEnv", {}),
+        # the flat views are what make_env builds (the env wrapped in FlatParameterisedAction)
+        PLATFORM_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": PLATFORM_ID}),
+        GOAL_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": GOAL_ID}),
     }
-    for env_id, entry_point in specs.items():
+    for env_id, (entry_point, kwargs) in specs.items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry_point)
+            gym.register(id=env_id, entry_point=entry_point, kwargs=kwargs)
 
 
 register_envs()
 
-__all__ = ["GOAL_ID", "PLATFORM_ID", "register_envs"]
+__all__ = ["GOAL_FLAT_ID", "GOAL_ID", "PLATFORM_FLAT_ID", "PLATFORM_ID", "register_envs"]
