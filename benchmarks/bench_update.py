@@ -11,7 +11,11 @@ Cases:
   description; no reference code is used.
 * CleanRL settings (batch 256, 256x256 ReLU, Pendulum's 3 obs and 1 action): identity vs invert, for DDPG
   and for TD3 (twin critics and target smoothing; its actor and targets every second update, as CleanRL).
-Every figure is milliseconds per update (for M members: per call, which updates all M).
+Every figure is milliseconds per update (for M members: per call, which updates all M). The CleanRL cases
+also print each update as a multiple of its compute floor, measured in the same run: the update's matrix
+products (forward, backward and the actor step's critic pass, counted from the layer shapes) at the rate
+this machine's one core reaches on a 256x256x256 float32 product. Adam and elementwise work count as
+overhead above the floor.
 """
 
 from __future__ import annotations
@@ -128,6 +132,30 @@ def reference_style(batch: int = 32, obs: int = 9, act: int = 6) -> Callable[[],
     return update
 
 
+def update_flops(batch: int, hidden: list[int], obs: int, act: int, agent: str) -> float:
+    """Matrix-product FLOPs of one update (for TD3: the mean over its two-call actor/target cycle).
+
+    A linear layer costs 2*B*in*out forward; its backward costs the same again for the weight gradient and
+    once more for the input gradient, which the first layer never needs (observations and replayed actions
+    take no gradient). The actor step needs only the critic's input gradient (dQ/da), no weight gradients.
+    """
+
+    def sizes(n_in: int, n_out: int) -> list[tuple[int, int]]:
+        dims = [n_in, *hidden, n_out]
+        return list(itertools.pairwise(dims))
+
+    def fwd(layers: list[tuple[int, int]]) -> float:
+        return sum(2.0 * batch * i * o for i, o in layers)
+
+    actor, critic = sizes(obs, act), sizes(obs + act, 1)
+    first = 2.0 * batch * critic[0][0] * critic[0][1]
+    critics, delay = (2, 2) if agent == "td3" else (1, 1)
+    critic_step = fwd(actor) + critics * (fwd(critic) + fwd(critic) + 2 * fwd(critic) - first)
+    actor_first = 2.0 * batch * actor[0][0] * actor[0][1]
+    actor_step = fwd(actor) + fwd(critic) + fwd(critic) + 2 * fwd(actor) - actor_first
+    return critic_step + actor_step / delay
+
+
 def measure(
     cases: dict[K, Callable[[], object]], calls: int, repeats: int, sync: Callable[[], object] = lambda: None
 ) -> dict[K, float]:
@@ -186,18 +214,25 @@ def main() -> None:
     t_ms = measure({"invert": lambda: seam.backward(g, seam.forward(u))}, calls * 10, repeats)["invert"]
     share = t_ms / ms["M=1 invert"] * 100
     print(f"  invert forward+backward alone: {t_ms * 1e3:.1f} us = {share:.2f}% of an update")
+    square = torch.randn(256, 256), torch.randn(256, 256)
     ms = measure(
         {
-            f"{a} M=1 {t}": ours(1, transform=t, agent=a, **CLEANRL)  # type: ignore[arg-type]
-            for a in ("ddpg", "td3")
-            for t in ("identity", "invert")
+            "256x256x256 matmul": lambda: torch.mm(*square),  # the floor's rate, interleaved with the rest
+            **{
+                f"{a} M=1 {t}": ours(1, transform=t, agent=a, **CLEANRL)  # type: ignore[arg-type]
+                for a in ("ddpg", "td3")
+                for t in ("identity", "invert")
+            },
         },
         max(calls // 2, 2),
         repeats,
     )
-    print("CleanRL settings (batch 256, 256x256, Pendulum)")
+    gflops = 2 * 256**3 / (ms.pop("256x256x256 matmul") * 1e-3) / 1e9
+    print(f"CleanRL settings (batch 256, 256x256, Pendulum); this core: {gflops:.1f} GFLOP/s (same run)")
     for name, value in ms.items():
-        print(f"  {name:<44} {value:7.3f} ms/call")
+        agent = name.split()[0]
+        floor = update_flops(256, [256, 256], 3, 1, agent) / (gflops * 1e9) * 1e3
+        print(f"  {name:<44} {value:7.3f} ms/call   floor {floor:6.3f} ms   x floor {value / floor:5.2f}")
     for a in ("ddpg", "td3"):
         print(f"  {a} invert / identity: {ms[f'{a} M=1 invert'] / ms[f'{a} M=1 identity']:.3f}")
     print(f"  td3 / ddpg (identity): {ms['td3 M=1 identity'] / ms['ddpg M=1 identity']:.3f}")
