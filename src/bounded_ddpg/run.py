@@ -116,7 +116,8 @@ def _build(
     agent_cfg = OmegaConf.to_object(cfg.agent)
     assert isinstance(agent_cfg, schema.AgentConfig)
     transform = names[0] if len(set(names)) == 1 else names  # one name, or one per member
-    agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
+    agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device,
+                        param_slices=getattr(env, "param_slices", None))  # fmt: skip
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
     meta = {"versions": versions(), "git_commit": git_commit()}
