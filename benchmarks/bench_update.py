@@ -11,6 +11,14 @@ Cases:
   description; no reference code is used.
 * CleanRL settings (batch 256, 256x256 ReLU, Pendulum's 3 obs and 1 action): identity vs invert, for DDPG
   and for TD3 (twin critics and target smoothing; its actor and targets every second update, as CleanRL).
+* P-DQN / MP-DQN at MP-DQN's released Platform settings (batch 128, [128] ReLU, 9 obs, 3 actions with one
+  parameter each, grad clip 10): identity vs invert, one member and 10 batched members, against
+  reference-style updates written here from github.com/cycraig/MP-DQN's agents/pdqn.py and
+  agents/pdqn_multipass.py (nn.Linear networks, the parameter network run twice, the gradient copied and
+  inverted with boolean masks over the whole batch as P-DQN's ``_invert_gradients`` does, the multipass
+  input built and read back with Python loops over the K actions, torch's global grad clipping), and the
+  same with a per-sample Python loop for the inversion (the form of agents/paddpg.py's
+  ``_invert_gradients``). Identity there skips the inversion. No reference code is used.
 Every figure is milliseconds per update (for M members: per call, which updates all M). The CleanRL cases
 also print each update as a multiple of its compute floor, measured in the same run: the update's matrix
 products (forward, backward and the actor step's critic pass, counted from the layer shapes) at the rate
@@ -156,6 +164,102 @@ def update_flops(batch: int, hidden: list[int], obs: int, act: int, agent: str) 
     return critic_step + actor_step / delay
 
 
+def ours_pdqn(members: int, agent: str, transform: str, device: str = "cpu") -> Callable[[], object]:
+    """One update of all `members` of P-DQN or MP-DQN at the released Platform settings."""
+    cfg = AgentConfig(name=agent, hidden_sizes=[128], batch_size=128, grad_clip=10.0, tau=0.1,
+                      tau_param=0.001, lr_actor=1e-4, lr_critic=1e-3, init_std_param=1e-4)  # fmt: skip
+    seeds, obs, k = list(range(members)), 9, 3
+    slices = [slice(k + i, k + i + 1) for i in range(k)]
+    learner = agents.make(obs, -np.ones(2 * k), np.ones(2 * k), cfg, transform, k, seeds, device, slices)
+    replay = ReplayBuffer(10_000, obs, 2 * k, seeds, device)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(2_000):
+        replay.add(
+            torch.randn(members, obs, generator=gen), torch.rand(members, 2 * k, generator=gen) * 2 - 1,
+            torch.randn(members, generator=gen), torch.randn(members, obs, generator=gen),
+            torch.zeros(members), torch.zeros(members),
+        )  # fmt: skip
+    return lambda: learner.update(replay.sample(128))
+
+
+class RefQ(nn.Module):
+    """Q(s, x) -> [B, K] as the reference's QActor, or its MultiPassQActor (loops over the K actions)."""
+
+    def __init__(self, obs: int, k: int, multipass: bool) -> None:
+        super().__init__()
+        self.k, self.multipass = k, multipass
+        self.hidden, self.out = nn.Linear(obs + k, 128), nn.Linear(128, k)
+
+    def forward(self, s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if not self.multipass:
+            return self.out(nn.functional.relu(self.hidden(torch.cat([s, x], 1))))
+        b, n = s.shape[0], s.shape[1]
+        rows = torch.cat([s, torch.zeros_like(x)], 1).repeat(self.k, 1)
+        for a in range(self.k):  # one parameter per action on Platform
+            rows[a * b : (a + 1) * b, n + a : n + a + 1] = x[:, a : a + 1]
+        q_all = self.out(nn.functional.relu(self.hidden(rows)))
+        return torch.cat([q_all[a * b : (a + 1) * b, a].unsqueeze(1) for a in range(self.k)], 1)
+
+
+def reference_pdqn(multipass: bool, invert: str, obs: int = 9, k: int = 3) -> Callable[[], None]:
+    """A P-DQN update shaped like agents/pdqn.py's _optimize_td_loss (see module docstring).
+
+    ``invert``: "masked" (P-DQN's _invert_gradients), "loop" (one sample at a time) or "none" (identity).
+    """
+    q, q_t = RefQ(obs, k, multipass), RefQ(obs, k, multipass)
+    x_net, x_t = RefMLP([obs, 128, k]), RefMLP([obs, 128, k])
+    q_t.load_state_dict(q.state_dict())
+    x_t.load_state_dict(x_net.state_dict())
+    opt_q, opt_x = torch.optim.Adam(q.parameters(), 1e-3), torch.optim.Adam(x_net.parameters(), 1e-4)
+    rng = np.random.default_rng(0)
+    data = {key: rng.standard_normal((10_000, d)).astype(np.float32) for key, d in (("s", obs), ("x", k))}
+    data["s2"], data["r"] = data["s"][::-1].copy(), rng.standard_normal(10_000).astype(np.float32)
+    data["a"], data["t"] = rng.integers(0, k, 10_000), np.zeros(10_000, np.float32)
+    hi, lo = torch.ones(k), -torch.ones(k)
+    rnge = hi - lo
+
+    def update() -> None:
+        idx = rng.integers(0, 10_000, 128)
+        s, x, r, s2, t = (torch.from_numpy(data[key][idx]) for key in ("s", "x", "r", "s2", "t"))
+        a = torch.from_numpy(data["a"][idx]).long()
+        with torch.no_grad():
+            target = r + (1 - t) * 0.9 * q_t(s2, x_t(s2)).max(1)[0]
+        loss = nn.functional.mse_loss(q(s, x).gather(1, a.view(-1, 1)).squeeze(), target)
+        opt_q.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(q.parameters(), 10.0)
+        opt_q.step()
+        with torch.no_grad():
+            params = x_net(s)
+        params.requires_grad = True
+        q_loss = torch.mean(torch.sum(q(s, params), 1))
+        q.zero_grad()
+        q_loss.backward()
+        delta = params.grad.clone()  # type: ignore[union-attr]
+        out = x_net(s)  # the reference runs the parameter network a second time
+        vals = out.detach()
+        with torch.no_grad():
+            if invert == "masked":
+                up = delta > 0
+                delta[up] *= ((hi - vals) / rnge)[up]
+                delta[~up] *= ((vals - lo) / rnge)[~up]
+            elif invert == "loop":
+                for n in range(delta.shape[0]):
+                    up = delta[n] > 0
+                    delta[n][up] *= ((hi - vals[n]) / rnge)[up]
+                    delta[n][~up] *= ((vals[n] - lo) / rnge)[~up]
+        surrogate = -torch.mul(delta, out)
+        x_net.zero_grad()
+        surrogate.backward(torch.ones(surrogate.shape))
+        nn.utils.clip_grad_norm_(x_net.parameters(), 10.0)
+        opt_x.step()
+        for net, net_t, tau in ((q, q_t, 0.1), (x_net, x_t, 0.001)):
+            for p, p_t in zip(net.parameters(), net_t.parameters()):
+                p_t.data.copy_(tau * p.data + (1.0 - tau) * p_t.data)
+
+    return update
+
+
 def measure(
     cases: dict[K, Callable[[], object]], calls: int, repeats: int, sync: Callable[[], object] = lambda: None
 ) -> dict[K, float]:
@@ -236,6 +340,28 @@ def main() -> None:
     for a in ("ddpg", "td3"):
         print(f"  {a} invert / identity: {ms[f'{a} M=1 invert'] / ms[f'{a} M=1 identity']:.3f}")
     print(f"  td3 / ddpg (identity): {ms['td3 M=1 identity'] / ms['ddpg M=1 identity']:.3f}")
+    cases: dict[str, Callable[[], object]] = {}
+    for agent, multipass in (("pdqn", False), ("mpdqn", True)):
+        for inv in ("none", "masked", "loop"):
+            cases[f"reference-style {agent} invert={inv}"] = reference_pdqn(multipass, inv)
+        for m in (1, 10):
+            for t in ("identity", "invert"):
+                cases[f"{agent} M={m} {t}"] = ours_pdqn(m, agent, t)
+    ms = measure(cases, max(calls // 2, 2), repeats)
+    print("P-DQN / MP-DQN, released Platform settings (batch 128, [128] ReLU, 3 actions)")
+    for agent in ("pdqn", "mpdqn"):
+        ref = ms[f"reference-style {agent} invert=masked"]
+        # "<agent> M=.." and "reference-style <agent> .."
+        for name in (n for n in ms if agent in n.split(" ")[:2]):
+            members = 10 if " M=10 " in name else 1
+            print(f"  {name:<44} {ms[name]:7.3f} ms/call   member-updates/s vs reference (masked): "
+                  f"{ref / ms[name] * members:6.1f}x")  # fmt: skip
+        for m in (1, 10):
+            ratio = ms[f"{agent} M={m} invert"] / ms[f"{agent} M={m} identity"]
+            print(f"  {agent} M={m} invert / identity: {ratio:.3f}")
+        loop = ms[f"reference-style {agent} invert=loop"] / ms[f"reference-style {agent} invert=none"]
+        masked = ms[f"reference-style {agent} invert=masked"] / ms[f"reference-style {agent} invert=none"]
+        print(f"  reference-style {agent} invert / identity: masked {masked:.3f}, per-sample loop {loop:.3f}")
 
 
 if __name__ == "__main__":

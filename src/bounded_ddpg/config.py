@@ -21,6 +21,7 @@ from bounded_ddpg import transforms
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 ACTOR_GRADS = ("chain", "direct")
 STORE_ACTIONS = ("raw", "clipped")
+WARMUPS = ("uniform", "policy")
 NOISE_KINDS = ("gaussian", "ou", "none")
 WANDB_MODES = ("disabled", "offline", "online")
 
@@ -74,11 +75,13 @@ class NoiseConfig:
 
 @dataclass
 class AgentConfig:
-    # Which agent (bounded_ddpg.agents.AGENTS): ddpg (DDPG; PA-DDPG on a parameterised env) | td3.
+    # Which agent (bounded_ddpg.agents.AGENTS): ddpg (DDPG; PA-DDPG on a parameterised env) | td3 |
+    # pdqn (P-DQN) | mpdqn (MP-DQN); the last two need a parameterised env.
     name: str = "ddpg"
     hidden_sizes: list[int] = field(default_factory=lambda: [256, 256])  # both actor and critic
     activation: str = "relu"  # relu | leaky_relu | tanh | elu
     # Final-layer weights and biases ~ U(-final_init, final_init) as in Lillicrap et al.; 0 keeps torch's.
+    # (ddpg and td3; pdqn and mpdqn initialise as their reference does: init_std_param, init_std_q.)
     final_init: float = 3e-3
     # Optional fixed initial bias of the actor's output layer, one value per action dimension (flat units);
     # PA-DDPG's Platform preset uses it to start near run 3, hop 10, leap 400.
@@ -89,13 +92,30 @@ class AgentConfig:
     tau: float = 0.005  # fraction of online weights mixed into the targets per target update
     batch_size: int = 256
     buffer_size: int = 1_000_000
-    learning_starts: int = 5_000  # transitions collected (uniform random actions) before updates begin
+    learning_starts: int = 5_000  # transitions collected (see warmup) before updates begin
+    # What acts before learning_starts: uniform (uniform random flat actions) | policy (the agent's own
+    # exploring policy, as MP-DQN's P-DQN, whose initial_memory_threshold only delays the updates).
+    warmup: str = "uniform"
     updates_per_step: int = 1  # critic updates per environment step
     policy_delay: int = 1  # actor and target updates every policy_delay critic updates (TD3/CleanRL: 2)
     # TD3 only (agents/td3.py): target policy smoothing noise N(0, policy_noise^2) clipped to +-noise_clip,
     # both in units of (high - low) / 2 of the action the critic sees (Fujimoto et al. 2018: 0.2, 0.5).
     policy_noise: float = 0.2
     noise_clip: float = 0.5
+    # P-DQN and MP-DQN only (agents/pdqn.py). There the critic is the Q-network Q(s, x) (lr_critic, tau)
+    # and the actor the action-parameter network x(s) (lr_actor, tau_param); MP-DQN's released names for
+    # the four (github.com/cycraig/MP-DQN, agents/pdqn.py): learning_rate_actor, tau_actor,
+    # learning_rate_actor_param, tau_actor_param.
+    tau_param: float | None = None  # target rate of the action-parameter network; null: tau
+    # Output-layer weights ~ N(0, init_std^2) with zero biases (the reference's output_layer_init_std);
+    # 0: torch's default weights, zero biases. Hidden layers: Kaiming-normal weights, zero biases.
+    init_std_param: float = 0.0  # the action-parameter network x(s)
+    init_std_q: float = 0.0  # the Q-network
+    # The fixed passthrough layer (never trained): x(s) = network(s) + passthrough_weight @ s +
+    # passthrough_bias, in flat [-1, 1] parameter units. passthrough_weight: P rows of obs_dim numbers,
+    # null: zeros; passthrough_bias: P numbers, null: zeros.
+    passthrough_weight: list[list[float]] | None = None
+    passthrough_bias: list[float] | None = None
     grad_clip: float | None = None  # max gradient L2 norm per network and member; None disables
     actor_grad: str = "chain"  # chain (explicit dQ/da, transform, surrogate) | direct (autograd.Function)
     store_action: str = "raw"  # raw: the actor's noisy output u; clipped: the action the env executed

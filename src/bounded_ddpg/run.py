@@ -125,7 +125,8 @@ def _build(
     labels = [t.label for t in specs]
     transform = specs[0] if len(set(labels)) == 1 else specs  # one transform, or one per member
     try:  # a class that refuses its parameters or these bounds: a config error, before anything is written
-        agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device)
+        agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device,
+                            param_slices=getattr(env, "param_slices", None))  # fmt: skip
     except transforms.TransformError as e:
         raise schema.ConfigError(str(e)) from e
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same

@@ -1,12 +1,13 @@
 """The training loop: M members in lockstep, each with its own environment, evaluation env and run directory.
 
 One agent step for all members: one observation tensor [M, obs_dim], one ``act`` (uniform random actions in
-the flat box before ``learning_starts``), the environment receives ``clip(u, low, high)``, the replay stores
-the raw or the clipped action (``agent.store_action``), then ``updates_per_step`` batched updates. A member
-whose budget is reached (or that diverges) is evaluated and finalised at once, then leaves the batch
-(``compact``): the agent, the replay and every per-member array are rebuilt without it, so it costs no more
-environment steps or updates, and a process whose members end at different times costs the sum of their
-work rather than M times the longest.
+the flat box before ``learning_starts``, unless ``agent.warmup=policy``: then the agent's exploring policy),
+the environment receives ``clip(u, low, high)``, the replay stores the raw or the clipped action
+(``agent.store_action``), then ``updates_per_step`` batched updates. A member whose budget is reached (or
+that diverges) is evaluated and finalised at once, then leaves the batch (``compact``): the agent, the
+replay and every per-member array are rebuilt without it, so it costs no more environment steps or updates,
+and a process whose members end at different times costs the sum of their work rather than M times the
+longest.
 
 Every ``checkpoint_every_steps`` steps, and at once on SIGTERM/SIGINT (``stop_signals``), each member's run
 directory gets a checkpoint (resume.py); a member whose action, update metric or parameter turns NaN or
@@ -108,7 +109,7 @@ class Trainer:
         try:
             while any(self.active()):
                 obs_t = torch.from_numpy(self.obs)
-                if self.step < a_cfg.learning_starts:
+                if self.step < a_cfg.learning_starts and a_cfg.warmup == "uniform":
                     u = torch.stack([self.low + (self.high - self.low) * torch.rand(
                         self.low.shape, generator=g) for g in self.warmup])  # fmt: skip
                 else:

@@ -1,9 +1,10 @@
 """The agents, every one routing its actor's gradient through the same seam (actor_step.py).
 
 ``make(cfg.name, ...)`` builds the agent a config names: ``ddpg`` (DDPG, and PA-DDPG on a parameterised
-env's flat action box) or ``td3``. Every agent takes the same constructor arguments, carries the leading
-member dimension, and offers ``act``, ``update`` (a metrics dict of [M] tensors), ``end_episode``,
-``state_dict``/``member_state`` and ``finite_members`` to the training loop.
+env's flat action box), ``td3``, ``pdqn`` (P-DQN) or ``mpdqn`` (MP-DQN; both on parameterised envs only).
+Every agent takes the same constructor arguments, carries the leading member dimension, and offers
+``act``, ``update`` (a metrics dict of [M] tensors), ``end_episode``, ``state_dict``/``member_state`` and
+``finite_members`` to the training loop.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import numpy as np
 
 from bounded_ddpg import transforms
 from bounded_ddpg.agents.ddpg import DDPG
+from bounded_ddpg.agents.pdqn import MPDQN, PDQN
 from bounded_ddpg.agents.td3 import TD3
-from bounded_ddpg.config import AgentConfig
+from bounded_ddpg.config import WARMUPS, AgentConfig, ConfigError
 
-AGENTS: dict[str, type[DDPG]] = {"ddpg": DDPG, "td3": TD3}
+AGENTS: dict[str, type[DDPG]] = {"ddpg": DDPG, "td3": TD3, "pdqn": PDQN, "mpdqn": MPDQN}
 
 
 def make(
@@ -29,11 +31,21 @@ def make(
     n_discrete: int = 0,
     seeds: Sequence[int] = (0,),
     device: str = "cpu",
+    param_slices: Sequence[slice] | None = None,
 ) -> DDPG:
-    """The agent ``cfg.name`` names; an unknown name lists the valid ones."""
+    """The agent ``cfg.name`` names; an unknown name lists the valid ones.
+
+    ``param_slices`` (the flat wrapper's, envs/wrappers.py) tells P-DQN and MP-DQN which parameters belong
+    to which discrete action; the other agents do not need it.
+    """
     if cfg.name not in AGENTS:
         raise ValueError(f"unknown agent {cfg.name!r}; valid agents: {', '.join(AGENTS)}")
-    return AGENTS[cfg.name](obs_dim, low, high, cfg, transform, n_discrete, seeds, device)
+    if cfg.warmup not in WARMUPS:
+        raise ConfigError(f"agent.warmup={cfg.warmup!r} is not a valid choice; valid: {', '.join(WARMUPS)}")
+    cls = AGENTS[cfg.name]
+    if issubclass(cls, PDQN):
+        return cls(obs_dim, low, high, cfg, transform, n_discrete, seeds, device, param_slices)
+    return cls(obs_dim, low, high, cfg, transform, n_discrete, seeds, device)
 
 
-__all__ = ["AGENTS", "DDPG", "TD3", "make"]
+__all__ = ["AGENTS", "DDPG", "MPDQN", "PDQN", "TD3", "make"]
