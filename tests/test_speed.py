@@ -79,7 +79,10 @@ FEW_EPISODES = (
 )
 
 
-def test_finished_members_leave_the_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("agent", ["pa_ddpg", "mpdqn"])
+def test_finished_members_leave_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agent: str
+) -> None:
     """Members with episode budgets end at different steps; each is stepped and updated only until its
     own end (before: every member stepped until the longest one ended)."""
     steps: list[list[int]] = []
@@ -107,7 +110,7 @@ def test_finished_members_leave_the_batch(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(run, "make_env", counting_env)
     monkeypatch.setattr(DDPG, "subset", subset)
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
-        cfg = compose("config", overrides=[*FEW_EPISODES, f"out_dir={tmp_path}"])
+        cfg = compose("config", overrides=[*FEW_EPISODES, f"agent={agent}", f"out_dir={tmp_path}"])
     summaries = run.train_from_config(cfg)
     ends = [s["steps"] for s in summaries]
     assert [s["status"] for s in summaries] == ["finished"] * 3 and [s["episodes"] for s in summaries] == [
