@@ -285,6 +285,10 @@ def test_run_record_from_wandb() -> None:
     assert (c.status, c.final_return, c.frac_at_bounds, c.frac_out_of_bounds) == ("crashed", 0.2, 0.1, None)
     with pytest.raises(ValueError, match=r"final_eval\.return_mean"):
         run_record_from_wandb(config, {}, "finished", history)
+    # A resumed run logs the rows after its last checkpoint again: one point per step, the last logged
+    resumed = [*history, {"_step": 1000, "eval/return_mean": 0.35, "eval/episode": 50}]
+    r = run_record_from_wandb(config, summary, "finished", resumed)
+    assert (r.steps, r.returns) == ((0.0, 1000.0, 2000.0), (0.1, 0.35, 0.4))
 
 
 def test_unfinished_curves_are_drawn_only_when_asked_and_never_tabled(tmp_path: Path) -> None:

@@ -134,3 +134,14 @@ def test_transform_members_equal_their_single_runs(cli: Cli, tmp_path: Path) -> 
     assert (
         bad.returncode == 2 and "transforms='tanh' is not a valid choice; valid: clip, identity" in bad.stderr
     )
+
+
+def test_the_progress_bar_names_the_final_evaluation_and_the_return_is_logged_rounded(
+    cli: Cli, tmp_path: Path
+) -> None:
+    result = cli("env=Platform", *TINY, "progress=true")
+    assert result.returncode == 0, result.stderr
+    assert "final evaluation (3 episodes)" in result.stderr  # not a silent 100% bar
+    (line,) = [x for x in result.stdout.splitlines() if "final eval return" in x]
+    s = json.loads((run_dirs(tmp_path / "runs")[0] / "summary.json").read_text())
+    assert f"finished, final eval return {s['final_eval']['return_mean']:.3f} (runs/" in line
