@@ -1,8 +1,10 @@
 """The typed schema behind Hydra's composition.
 
-Every hyperparameter is declared and documented once, here. The YAML files under ``conf/`` only choose
-values; a key that is not declared here, or a value of the wrong type, is rejected by Hydra with a message
-naming it.
+Every hyperparameter is declared and documented once, here (``--help`` shows these comments). The YAML
+files under ``conf/`` only choose values; a key that is not declared here, or a value of the wrong type, is
+rejected by Hydra with a message naming it; :func:`validate` checks the rest: every numeric key's range
+(``RANGES``), string choices, keys appended with ``+``, conflicting command-line options, the device and
+``out_dir`` (and :func:`validate_against_env` what needs the built environment).
 """
 
 from __future__ import annotations
@@ -118,11 +120,11 @@ class Config:
     agent: AgentConfig = MISSING
     seed: int = 0
     # Batched members: train one member per seed in this process (networks carry a leading member
-    # dimension); each member writes its own run directory exactly as a single run with that seed would.
-    # null: one member with `seed`.
+    # dimension); each member writes its own run directory, as a single run with that seed would (the same
+    # numbers for one member; statistically equivalent ones for several: docs/running.md). null: `seed`.
     seeds: list[int] | None = None
     # Batched transform ablation: one member per (transform, seed) pair, all in this process; member
-    # (t, k) writes <env>/<t>/seed<k>/ exactly as a single run with transform=t seed=k. null: `transform`.
+    # (t, k) writes <env>/<t>/seed<k>/ as a single run with transform=t seed=k would. null: `transform`.
     transforms: list[str] | None = None
     device: str = "cpu"  # cpu | cuda | cuda:N
     torch_threads: int = 1  # intra-op threads per process; more is slower on small shared machines
