@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hydra import compose, initialize_config_module
 
 from bounded_ddpg import checkpoint, run
+from bounded_ddpg.envs import record
 from bounded_ddpg.envs.factory import make_env
 from conftest import Cli, run_dirs
 from test_resume import RUN, start, wait_for
@@ -65,7 +67,44 @@ def test_damaged_checkpoint_is_named_and_nothing_is_overwritten(cli: Cli, copy: 
     result = cli(*RUN, "run_id=x")
     assert result.returncode == 2
     assert "cannot read checkpoint" in result.stderr and str(SEED_DIR / "checkpoint.pt") in result.stderr
+    assert "weights_only" not in result.stderr and "Traceback" not in result.stderr
     assert digest(copy) == before
+
+
+class Foreign:
+    """Not a tensor, number or string: a weights-only load refuses it."""
+
+
+@pytest.mark.parametrize("kind", ["foreign object", "random bytes", "empty", "truncated zip"])
+def test_a_garbage_checkpoint_is_never_loaded_and_the_message_never_says_how_to(
+    tmp_path: Path, kind: str
+) -> None:
+    """torch's own refusal advises ``weights_only=False`` (arbitrary code execution): never repeat that."""
+    path = tmp_path / "checkpoint.pt"
+    if kind == "foreign object":
+        torch.save({"format": 1, "x": Foreign()}, path)
+    else:
+        torch.save({"format": 1}, tmp_path / "ok.pt")
+        data = {"random bytes": bytes(range(256)) * 10, "empty": b""}.get(
+            kind, (tmp_path / "ok.pt").read_bytes()[:60]
+        )
+        path.write_bytes(data)
+    with pytest.raises(checkpoint.CheckpointError) as e:
+        checkpoint.load(path)
+    message = str(e.value)
+    assert message.startswith(f"cannot read checkpoint {path} (") and "Move it away" in message
+    assert "weights_only" not in message and "trust" not in message and "\n" not in message
+
+
+def test_record_with_an_unknown_env_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    for env, message in [
+        ("Nope", "unknown environment id 'Nope'; known ids: "),
+        ("Pendulum-v1", "only Platform"),
+    ]:
+        with pytest.raises(SystemExit) as e:
+            record.main(["--env", env, "--out", "never.gif"])
+        assert e.value.code == 2 and message in capsys.readouterr().err
+    assert not Path("never.gif").exists()
 
 
 @pytest.mark.parametrize(

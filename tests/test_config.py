@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import zipfile
@@ -221,3 +222,28 @@ def test_composes_from_a_built_wheel(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["bounded_ddpg/Goal-v0", "128", "20000", "wheelmine(coef=0.5)"]
+
+
+def test_help_lists_the_groups_a_user_chooses_and_describes_every_key() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bounded_ddpg.run", "env=Goal", "--help"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    groups = text.split("== Config groups")[1].split("== Keys")[0]
+    assert "protocol" not in groups  # composed by experiment=paper, never chosen directly
+    assert "  transform: clip, identity, invert*, penalty, squash, zero\n" in groups
+    assert "  env: Goal*, HalfCheetah," in groups and "  hydra/launcher: basic*, joblib, slurm" in groups
+    keys = text.split("== Keys")[1].split("== Composed config")[0]
+    flat = " ".join(keys.split())
+    assert (
+        "agent.grad_clip: float | None = null max gradient L2 norm per network and member; None disables."
+        in flat
+    )
+    assert "Valid: > 0 (a max gradient norm), or null: no clipping." in flat
+    assert "agent.noise.epsilon_start: float = 1.0 Parameterised envs only:" in flat
+    for prefix, cls in schema.SCHEMA_TYPES.items():
+        for f in dataclasses.fields(cls):
+            key = f"{prefix}.{f.name}" if prefix else f.name
+            assert key in schema.SCHEMA_TYPES or f"  {key}: " in keys, key  # every key, with its type

@@ -1,4 +1,4 @@
-"""Faithfulness of the native Platform (numbers from shared/reference/platform.md)."""
+"""Faithfulness of the native Platform (constants and rules of the public gym-platform package)."""
 
 from __future__ import annotations
 

@@ -52,14 +52,22 @@ def write_run(
     status: str = "finished",
     evals: list[tuple[int, float]] | None = None,
     lr: float = 1e-3,
+    variant: dict[str, Any] | None = None,
 ) -> Path:
-    """One run directory exactly as docs/run-directory.md describes it."""
-    tag = zlib.crc32(f"{transform}{lr}".encode()) % 0xFFFFFF
+    """One run directory exactly as docs/run-directory.md describes it; ``variant``: config keys to set,
+    dotted (``{"budget.steps": 300}``)."""
+    tag = zlib.crc32(f"{transform}{lr}{variant}".encode()) % 0xFFFFFF
     run_id = f"20260101-000000-{tag:06x}"
     d = root / env / transform / f"seed{seed}" / run_id
     d.mkdir(parents=True)
     config: dict[str, Any] = {"env": {"name": env}, "transform": {"name": transform}, "seed": seed}
     config["agent"] = {"lr_actor": lr, "tau": 0.001}
+    for key, value in (variant or {}).items():
+        *parents, leaf = key.split(".")
+        node = config
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
     (d / "config.yaml").write_text(yaml.safe_dump(config))
     goal = env == "Goal"
     evals = evals or [(0, 0.0), (500, (ret or 0.0) / 2), (1000, ret or 0.0)]
@@ -277,6 +285,10 @@ def test_run_record_from_wandb() -> None:
     assert (c.status, c.final_return, c.frac_at_bounds, c.frac_out_of_bounds) == ("crashed", 0.2, 0.1, None)
     with pytest.raises(ValueError, match=r"final_eval\.return_mean"):
         run_record_from_wandb(config, {}, "finished", history)
+    # A resumed run logs the rows after its last checkpoint again: one point per step, the last logged
+    resumed = [*history, {"_step": 1000, "eval/return_mean": 0.35, "eval/episode": 50}]
+    r = run_record_from_wandb(config, summary, "finished", resumed)
+    assert (r.steps, r.returns) == ((0.0, 1000.0, 2000.0), (0.1, 0.35, 0.4))
 
 
 def test_unfinished_curves_are_drawn_only_when_asked_and_never_tabled(tmp_path: Path) -> None:
@@ -299,3 +311,86 @@ def test_a_panel_without_evaluation_rows_is_labelled_not_a_warning(tmp_path: Pat
         warnings.simplefilter("error")  # matplotlib's "No artists with labels" legend warning fails this
         paths = plot_curves({"Goal": {"invert": [empty, empty]}}, "step", tmp_path, reps=100, seed=0)
     assert [p.name for p in paths] == ["curves.png", "curves.pdf"] and paths[0].stat().st_size > 5_000
+
+
+def test_runs_of_different_experiments_are_never_pooled(tmp_path: Path, capsys: Any) -> None:
+    """Two configs in one directory: published-style runs, plus a short-budget rerun and TD3 runs beside
+    them. Each experiment keeps its own rows, named by the keys that differ, and --strict refuses."""
+    root = tmp_path / "runs"
+    for s in range(4):
+        write_run(root, "Platform", "invert", s, 0.8 + 0.05 * s, variant={"budget.steps": None})
+        write_run(root, "Platform", "zero", s, 0.5 + 0.05 * s, variant={"budget.steps": None})
+        write_run(root, "Platform", "invert", s, 0.1 * s, variant={"agent.name": "td3", "budget.steps": None})
+    write_run(root, "Platform", "invert", 0, 0.3, variant={"budget.steps": 300})
+    assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50", "--baseline", "zero"]) == 0
+    printed = capsys.readouterr().out
+    with (tmp_path / "o" / "table.csv").open() as f:
+        rows = [
+            (r["transform"], r["agent.name"], r["budget.steps"], r["n"], r["mean"], r["poi"])
+            for r in csv.DictReader(f)
+        ]
+    assert [r[:4] for r in rows] == [
+        ("zero", "ddpg", "null", "4"),
+        ("invert", "ddpg", "300", "1"),
+        ("invert", "ddpg", "null", "4"),
+        ("invert", "td3", "null", "4"),
+    ]
+    assert float(rows[2][4]) == pytest.approx(
+        0.875
+    )  # the four published-style runs only, not 0.76 with the rerun
+    assert rows[1][5] == rows[3][5] == ""  # no zero baseline ran at budget.steps=300, nor as td3: no P(>)
+    assert float(rows[2][5]) == 1.0
+    note = "DIFFERENT EXPERIMENTS: runs of Platform differ in agent.name, budget.steps; they are not pooled"
+    assert note in printed and note in (tmp_path / "o" / "table.md").read_text()
+    assert "| agent.name | budget.steps |" in (tmp_path / "o" / "table.md").read_text().replace("  ", " ")
+    assert main([str(root), "--out", str(tmp_path / "strict"), "--strict"]) == 1
+    assert note in capsys.readouterr().err and not (tmp_path / "strict").exists()
+
+
+def test_keys_missing_from_old_runs_equal_the_schema_default(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    write_run(root, "Platform", "invert", 0, 0.2)  # written before agent.name existed
+    write_run(root, "Platform", "invert", 1, 0.4, variant={"agent.name": "ddpg"})  # the schema's default
+    write_run(root, "Platform", "invert", 2, 0.6, variant={"agent.unknown_new_key": 1})  # no default: differs
+    assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50"]) == 0
+    with (tmp_path / "o" / "table.csv").open() as f:
+        assert [(r["agent.unknown_new_key"], r["n"]) for r in csv.DictReader(f)] == [
+            ("1", "1"),
+            ("<unset>", "2"),
+        ]
+
+
+def test_keys_that_differ_per_run_do_not_split_cells(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    per_run = [
+        {"run_id": "a", "device": "cpu", "out_dir": "runs", "wandb.mode": "disabled", "torch_threads": 1},
+        {"run_id": "b", "device": "cuda", "out_dir": "/scratch", "wandb.mode": "online", "torch_threads": 4,
+         "seeds": [1, 2], "transforms": ["invert"], "progress": False, "checkpoint_every_steps": 5000,
+         "log_every_steps": 100, "wandb.tags": ["x"]},
+    ]  # fmt: skip
+    for s, variant in enumerate(per_run):
+        write_run(root, "Platform", "invert", s, 0.5, variant=variant)
+    assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50", "--strict"]) == 0
+    assert table(tmp_path / "o")[("Platform", "invert")]["n"] == "2"
+
+
+@pytest.mark.parametrize("steps", [[0, 100, 200, 100, 200], [0, 100, 100, 200]], ids=["zigzag", "duplicate"])
+def test_an_eval_csv_with_steps_out_of_order_is_refused(tmp_path: Path, steps: list[int]) -> None:
+    """What two processes appending to one run directory leave behind."""
+    d = write_run(tmp_path, "Platform", "invert", 0, 0.5, evals=[(s, 0.1) for s in steps])
+    p = read_run_dir(d)
+    assert isinstance(p, report.Problem)
+    assert p.reason.startswith("eval.csv: steps not strictly increasing") and "two processes" in p.reason
+
+
+def test_a_file_given_as_a_path_and_an_unwritable_out_are_clean_errors(
+    runs: Path, tmp_path: Path, capsys: Any
+) -> None:
+    summary = next(runs.rglob("summary.json"))
+    with pytest.raises(SystemExit) as e:
+        main([str(summary), "--out", str(tmp_path / "o")])
+    assert e.value.code == 2 and f"not a directory: {summary}" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(SystemExit) as e:
+        main([str(runs), "--out", str(tmp_path / "afile" / "o"), "--reps", "20"])
+    assert e.value.code == 2 and f"cannot write {tmp_path / 'afile' / 'o'}" in capsys.readouterr().err

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from conftest import TINY, Cli, run_dirs
@@ -78,3 +80,31 @@ def test_online_without_a_login_fails_fast(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode != 0 and "needs a W&B login" in result.stderr
     assert not (tmp_path / "runs").exists() or run_dirs(tmp_path / "runs") == []
+
+
+def test_online_with_an_unreachable_server_fails_fast_before_anything_exists(tmp_path: Path) -> None:
+    """A key, but nothing listens at the server's address (a closed loopback port): no 100 s wait, no
+    half-made run directory, and the message says what to do. No traffic leaves the machine."""
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {
+        "HOME": str(home),
+        "WANDB_BASE_URL": f"http://127.0.0.1:{port}",
+        "WANDB_API_KEY": "0123456789abcdef0123456789abcdef01234567",  # fake
+        "WANDB_ERROR_REPORTING": "false",
+    }
+    work = tmp_path / "work"
+    work.mkdir()
+    t0 = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "bounded_ddpg.run", "wandb.mode=online", *TINY],
+        cwd=work, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert time.monotonic() - t0 < 60
+    assert f"cannot reach the W&B server http://127.0.0.1:{port}" in result.stderr
+    assert "Use wandb.mode=offline" in result.stderr and "Traceback" not in result.stderr
+    assert list(work.iterdir()) == []  # no run directory, no Hydra log, no wandb/ folder

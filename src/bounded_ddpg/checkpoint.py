@@ -14,9 +14,11 @@ in exactly the state they were in.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+
+from bounded_ddpg.logger import WriteError
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -33,14 +37,34 @@ class CheckpointError(RuntimeError):
 
 
 def save(path: Path, state: dict[str, Any]) -> None:
-    """Write ``state`` to ``path`` atomically (temp file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``state`` to ``path`` atomically (temp file, fsync, rename).
+
+    A failure (a full disk) raises WriteError naming ``path``, removes the temporary file and leaves the
+    previous ``path`` as it was.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise WriteError(path, e) from e
+
+
+def _cause(e: BaseException) -> str:
+    """What went wrong, in one line, without torch's advice on how to load an untrusted file anyway."""
+    text = str(e)
+    if "WeightsUnpickler error:" in text:  # torch's weights-only refusal: keep only the refusal itself
+        text = text.split("WeightsUnpickler error:", 1)[1]
+    line = re.split(r"\n|(?<=\.) ", text.strip(), maxsplit=1)[0]  # its first sentence
+    if "weights_only" in line or "trust" in line:
+        line = ""
+    return f"{type(e).__name__}: {line}" if line else type(e).__name__
 
 
 def load(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -49,8 +73,9 @@ def load(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]
         state = torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as e:
         raise CheckpointError(
-            f"cannot read checkpoint {path}: {type(e).__name__}: {e}. It is truncated or corrupted; "
-            f"move it away to start this run from scratch, or restore it from a copy."
+            f"cannot read checkpoint {path} ({_cause(e)}): it is truncated, corrupted, or not a checkpoint "
+            f"that bounded_ddpg wrote (those hold only tensors, numbers and strings). Move it away to start "
+            f"this run from scratch, or restore it from a copy."
         ) from e
     if not isinstance(state, dict) or "format" not in state:
         raise CheckpointError(f"{path} is not a bounded_ddpg checkpoint (no 'format' key)")

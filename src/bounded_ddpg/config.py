@@ -1,20 +1,26 @@
 """The typed schema behind Hydra's composition.
 
-Every hyperparameter is declared and documented once, here. The YAML files under ``conf/`` only choose
-values; a key that is not declared here, or a value of the wrong type, is rejected by Hydra with a message
-naming it.
+Every hyperparameter is declared and documented once, here (``--help`` shows these comments). The YAML
+files under ``conf/`` only choose values; a key that is not declared here, or a value of the wrong type, is
+rejected by Hydra with a message naming it; :func:`validate` checks the rest: every numeric key's range
+(``RANGES``), string choices, keys appended with ``+``, conflicting command-line options, the device and
+``out_dir`` (and :func:`validate_against_env` what needs the built environment).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from bounded_ddpg import transforms
 
@@ -152,11 +158,11 @@ class Config:
     agent: AgentConfig = MISSING
     seed: int = 0
     # Batched members: train one member per seed in this process (networks carry a leading member
-    # dimension); each member writes its own run directory exactly as a single run with that seed would.
-    # null: one member with `seed`.
+    # dimension); each member writes its own run directory, as a single run with that seed would (the same
+    # numbers for one member; statistically equivalent ones for several: docs/running.md). null: `seed`.
     seeds: list[int] | None = None
     # Batched transform ablation: one member per (transform, seed) pair, all in this process; member
-    # (t, k) writes <env>/<t>/seed<k>/ exactly as a single run with transform=t seed=k. null: `transform`.
+    # (t, k) writes <env>/<t>/seed<k>/ as a single run with transform=t seed=k would. null: `transform`.
     # An entry is an option of the transform group (a built-in's name, or a file of your conf/transform/,
     # composed on its own as transform=<entry> would be), or a mapping with a name and parameters:
     # [invert, mine, {name: penalty, coef: 0.1}] ({name: mine, temperature: 2.0} overrides mine.yaml's).
@@ -197,19 +203,134 @@ class ConfigError(ValueError):
     """A composed config that the schema's types accept but whose values make no sense."""
 
 
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _pos(v: Any) -> bool:
+    return _finite(v) and v > 0
+
+
+def _nonneg(v: Any) -> bool:
+    return _finite(v) and v >= 0
+
+
+def _unit(v: Any) -> bool:
+    return _finite(v) and 0 <= v <= 1
+
+
+def _seeds(v: Any) -> bool:
+    return v is None or (len(v) > 0 and len(set(v)) == len(v) and all(_nonneg(s) for s in v))
+
+
+def _run_id(v: Any) -> bool:
+    return v is None or (v not in ("", ".", "..") and "/" not in v and "\\" not in v and v.strip() == v)
+
+
+# The valid range of every numeric (and path-like) key, with the text that error messages and `--help`
+# show; string choices are checked against the registries in validate(). A rule sees the composed value.
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seed": (_nonneg, "an integer >= 0"),
+    "seeds": (_seeds, "null, or a non-empty list of distinct integers >= 0"),
+    "torch_threads": (_pos, ">= 1"),
+    "out_dir": (lambda v: bool(v.strip()), "a non-empty directory path (default: runs)"),
+    "run_id": (_run_id, "null, or a name without '/' (not '.' or '..')"),
+    "log_every_steps": (_pos, ">= 1"),
+    "checkpoint_every_steps": (_nonneg, ">= 0 (0: only on SIGTERM/SIGINT)"),
+    "env.reward_scale": (_pos, "> 0 (a finite number)"),
+    "agent.hidden_sizes": (lambda v: all(_pos(h) for h in v), "a list of integers >= 1"),
+    "agent.final_init": (_nonneg, ">= 0 (0: torch's default init)"),
+    "agent.actor_bias_init": (lambda v: v is None or all(_finite(b) for b in v),
+                              "null, or one finite number per action dimension"),
+    "agent.lr_actor": (_pos, "> 0 (a finite learning rate)"),
+    "agent.lr_critic": (_pos, "> 0 (a finite learning rate)"),
+    "agent.gamma": (_unit, "0 <= gamma <= 1"),
+    "agent.tau": (lambda v: _finite(v) and 0 < v <= 1, "0 < tau <= 1"),
+    "agent.batch_size": (_pos, ">= 1"),
+    "agent.buffer_size": (_pos, ">= 1"),
+    "agent.learning_starts": (_nonneg, ">= 0, and below budget.steps when that is set"),
+    "agent.updates_per_step": (_pos, ">= 1"),
+    "agent.policy_delay": (_pos, ">= 1"),
+    "agent.policy_noise": (_nonneg, ">= 0"),
+    "agent.noise_clip": (_nonneg, ">= 0"),
+    "agent.grad_clip": (lambda v: v is None or _pos(v), "> 0 (a max gradient norm), or null: no clipping"),
+    "agent.noise.sigma": (_nonneg, ">= 0"),
+    "agent.noise.theta": (_unit, "0 <= theta <= 1"),
+    "agent.noise.epsilon_start": (_unit, "0 <= epsilon_start <= 1"),
+    "agent.noise.epsilon_end": (_unit, "0 <= epsilon_end <= epsilon_start"),
+    "agent.noise.epsilon_decay_episodes": (_nonneg, ">= 0"),
+    "budget.steps": (lambda v: v is None or _pos(v), ">= 1, or null: no step limit"),
+    "budget.episodes": (lambda v: v is None or _pos(v), ">= 1, or null: no episode limit"),
+    "eval.every_steps": (_nonneg, ">= 0 (0: only the final evaluation)"),
+    "eval.episodes": (_pos, ">= 1"),
+    "eval.final_episodes": (_pos, ">= 1"),
+}  # fmt: skip
+CHOICES_TEXT = {  # the choices of string keys, for `--help` (registries: see validate)
+    "transform.name": "a registered transform (bounded_ddpg.transforms.names())",
+    "env.id": "a known environment id (bounded_ddpg.envs.factory.KNOWN_IDS)",
+    "agent.name": "a registered agent (bounded_ddpg.agents.AGENTS)",
+    "agent.activation": " | ".join(ACTIVATIONS),
+    "agent.actor_grad": " | ".join(ACTOR_GRADS),
+    "agent.store_action": " | ".join(STORE_ACTIONS),
+    "agent.noise.kind": " | ".join(NOISE_KINDS),
+    "wandb.mode": " | ".join(WANDB_MODES),
+    "device": "cpu | cuda | cuda:N (CUDA must be available)",
+}
+# Keys that the command line may set but that a list key replaces: both given is a conflict.
+CONFLICTS = (("transform", "transforms"), ("seed", "seeds"))
+
+
 def _choice(errors: list[str], key: str, value: Any, valid: tuple[str, ...]) -> None:
     if value not in valid:
         errors.append(f"{key}={value!r} is not a valid choice; valid: {', '.join(valid)}")
 
 
-def validate(cfg: DictConfig | Config) -> None:
-    """Check string choices and ranges the types cannot express; ConfigError lists every problem."""
+def _get(c: Any, key: str) -> Any:
+    for part in key.split("."):
+        c = c[part] if isinstance(c, dict) else getattr(c, part)
+    return c
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, DictConfig | ListConfig):
+        v = OmegaConf.to_container(v)
+    return repr(v) if isinstance(v, str) else "null" if v is None else str(v).replace(" ", "")
+
+
+def override_key(override: str) -> str:
+    """The key an override sets: ``+agent.x=1`` -> ``agent.x``, ``transform=invert`` -> ``transform``."""
+    return override.split("=", 1)[0].lstrip("+~").split("@", 1)[0]
+
+
+def _undeclared(node: Any, prefix: str = "") -> list[str]:
+    """Keys present in the composed config that the schema does not declare (e.g. from ``+agent.lrr=1``)."""
+    if not isinstance(node, DictConfig) or prefix not in SCHEMA_TYPES:
+        return []
+    declared = {f.name for f in dataclasses.fields(SCHEMA_TYPES[prefix])}
+    out = []
+    for key in map(str, node):
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in declared:
+            close = difflib.get_close_matches(key, declared, n=1)
+            hint = f" Did you mean '{prefix + '.' if prefix else ''}{close[0]}'?" if close else ""
+            out.append(f"{path}={_show(node[key])} is invalid: the schema declares no key {key!r} in "
+                       f"{repr(prefix) if prefix else 'the top level'}.{hint} Valid keys: "
+                       f"{', '.join(sorted(declared))}")  # fmt: skip
+        elif path in SCHEMA_TYPES:
+            out += _undeclared(node[key], path)
+    return out
+
+
+def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
+    """Check every key the types cannot: string choices, numeric ranges (RANGES), keys the schema does not
+    declare, and conflicts between command-line ``overrides``; ConfigError lists every problem, each naming
+    the key, its value and what is valid. Also checks that a requested CUDA device exists."""
     from bounded_ddpg.agents import AGENTS  # lazy: keeps this module import-light (agents import it)
     from bounded_ddpg.envs.factory import KNOWN_IDS
 
     c: Any = cfg
-    errors: list[str] = []
-    errors += _transform_specs(c)[1]
+    errors: list[str] = _undeclared(cfg)
+    errors += _transform_specs(c)[1]  # names, classes, parameters and duplicate members
     _choice(errors, "env.id", c.env.id, KNOWN_IDS)
     _choice(errors, "agent.name", c.agent.name, tuple(AGENTS))
     _choice(errors, "agent.activation", c.agent.activation, ACTIVATIONS)
@@ -217,30 +338,25 @@ def validate(cfg: DictConfig | Config) -> None:
     _choice(errors, "agent.store_action", c.agent.store_action, STORE_ACTIONS)
     _choice(errors, "agent.noise.kind", c.agent.noise.kind, NOISE_KINDS)
     _choice(errors, "wandb.mode", c.wandb.mode, WANDB_MODES)
-    if not re.fullmatch(r"cpu|cuda(:\d+)?", c.device):
-        errors.append(f"device={c.device!r} is not a valid choice; valid: cpu, cuda, cuda:N")
-    positive = {
-        "agent.batch_size": c.agent.batch_size,
-        "agent.buffer_size": c.agent.buffer_size,
-        "agent.updates_per_step": c.agent.updates_per_step,
-        "agent.policy_delay": c.agent.policy_delay,
-        "torch_threads": c.torch_threads,
-        "log_every_steps": c.log_every_steps,
-        "eval.episodes": c.eval.episodes,
-        "eval.final_episodes": c.eval.final_episodes,
-    }
-    errors += [f"{k}={v} must be positive" for k, v in positive.items() if v <= 0]
-    if c.agent.learning_starts < 0 or c.eval.every_steps < 0 or c.checkpoint_every_steps < 0:
-        errors.append("agent.learning_starts, eval.every_steps and checkpoint_every_steps must be >= 0")
-    if not 0.0 < c.agent.tau <= 1.0 or not 0.0 <= c.agent.gamma <= 1.0:
-        errors.append(f"need 0 < agent.tau <= 1, 0 <= agent.gamma <= 1; got {c.agent.tau}, {c.agent.gamma}")
+    for key, (ok, valid) in RANGES.items():
+        if not ok(value := _get(c, key)):
+            errors.append(f"{key}={_show(value)} is invalid; valid: {valid}")
+    noise, steps = c.agent.noise, c.budget.steps
+    if _unit(noise.epsilon_start) and _unit(noise.epsilon_end) and noise.epsilon_end > noise.epsilon_start:
+        errors.append(f"agent.noise.epsilon_end={noise.epsilon_end} is invalid; valid: 0 <= epsilon_end "
+                      f"<= epsilon_start (= {noise.epsilon_start}; epsilon decays)")  # fmt: skip
+    if steps is not None and _pos(steps) and c.agent.learning_starts >= steps:
+        errors.append(f"agent.learning_starts={c.agent.learning_starts} is invalid; valid: below "
+                      f"budget.steps (= {steps}), or the agent would never update")  # fmt: skip
     if c.budget.steps is None and c.budget.episodes is None:
         errors.append("budget.steps and budget.episodes are both null: set at least one limit")
-    for k in ("steps", "episodes"):
-        if (v := c.budget[k]) is not None and v <= 0:
-            errors.append(f"budget.{k}={v} must be positive or null")
-    if c.seeds is not None and (not c.seeds or len(set(c.seeds)) != len(c.seeds)):
-        errors.append(f"seeds={list(c.seeds)} must be a non-empty list of distinct seeds (or null)")
+    given = {override_key(o): o for o in overrides}
+    for single, many in CONFLICTS:
+        one = given.get(single) or given.get(f"{single}.name")
+        if one and many in given and _get(c, many) is not None:
+            errors.append(f"{one} and {given[many]} are both given: {many}=[...] replaces {single} (one "
+                          f"member per listed value); give only one of them")  # fmt: skip
+    errors += _device_problems(c.device) + (out_dir_problems(c.out_dir) if c.out_dir.strip() else [])
     if errors:
         raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
 
@@ -411,6 +527,50 @@ def _compose_transform_option(option: str) -> dict[str, Any]:
 
 # `transform` is left out: its keys beyond name and _target_ are its class's parameters, checked after
 # composition by transform_specs() (which names the valid ones).
+
+
+def _device_problems(device: str) -> list[str]:
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        return [f"device={device!r} is not a valid choice; valid: cpu, cuda, cuda:N"]
+    if device == "cpu":
+        return []
+    import torch
+
+    if not torch.cuda.is_available():
+        return [f"device={device!r} is not available: this torch ({torch.__version__}) sees no CUDA device; "
+                "valid here: cpu"]  # fmt: skip
+    index, count = int(device.partition(":")[2] or 0), torch.cuda.device_count()
+    if index >= count:
+        return [f"device={device!r} is not available: {count} CUDA device(s) visible; valid: cpu, cuda, "
+                f"cuda:0 to cuda:{count - 1}"]  # fmt: skip
+    return []
+
+
+def out_dir_problems(out_dir: str) -> list[str]:
+    """Why ``out_dir`` cannot hold runs (read-only checks; nothing is created), or nothing."""
+    if not out_dir.strip():
+        return [f"out_dir={out_dir!r} is invalid; valid: {RANGES['out_dir'][1]}"]
+    path = Path(out_dir).absolute()
+    if path.exists() and not path.is_dir():
+        return [f"out_dir={out_dir!r} is invalid: it is a file, not a directory"]
+    parent = next(p for p in (path, *path.parents) if p.exists())
+    if not parent.is_dir():
+        return [f"out_dir={out_dir!r} is invalid: {parent} is a file, not a directory"]
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return [f"out_dir={out_dir!r} is invalid: {parent} is not writable"]
+    return []
+
+
+def validate_against_env(cfg: DictConfig | Config, action_dim: int, env_name: str) -> None:
+    """Checks that need the built environment (its flat action dimension), before anything is written."""
+    bias = _get(cfg, "agent.actor_bias_init")
+    if bias is not None and len(bias) != action_dim:
+        raise ConfigError(
+            f"invalid config:\n  agent.actor_bias_init={_show(bias)} has {len(bias)} values; valid: null, "
+            f"or {action_dim} values (one per dimension of {env_name}'s flat action)"
+        )
+
+
 SCHEMA_TYPES: dict[str, type] = {
     "": Config,
     "env": EnvConfig,

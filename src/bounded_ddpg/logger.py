@@ -9,6 +9,7 @@ never allowed to wait for a login. The agent never sees any of this; the trainin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -49,14 +50,31 @@ def run_dir_for(out_dir: str | Path, env: str, transform: str, seed: int, run_id
     return Path(out_dir) / env / transform / f"seed{seed}" / run_id
 
 
+class WriteError(RuntimeError):
+    """A file of the run that could not be written (full disk, unwritable path): names the path."""
+
+    def __init__(self, path: Path, error: OSError, hint: str = "") -> None:
+        self.path, self.error, self.hint = path, error, hint
+        super().__init__(f"cannot write {path}: {error.strerror or error}" + (f". {hint}" if hint else ""))
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: old or new, never half."""
+    """Write ``text`` to ``path`` through a temporary file and a rename: old or new, never half.
+
+    A failure raises WriteError naming ``path`` and removes the temporary file; ``path`` keeps its old
+    contents.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise WriteError(path, e) from e
 
 
 def versions() -> dict[str, str]:
@@ -106,36 +124,81 @@ class CsvLog:
     """Append-only CSV with fixed columns; each row is one write of one whole line, flushed at once."""
 
     def __init__(self, path: Path, columns: Sequence[str]) -> None:
-        self.columns = tuple(columns)
+        self.path, self.columns = path, tuple(columns)
         new = not path.exists() or path.stat().st_size == 0
-        self.file: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        try:
+            self.file: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        except OSError as e:
+            raise WriteError(path, e) from e
         if new:
             self._line(self.columns)
 
     def _line(self, cells: Sequence[str]) -> None:
-        self.file.write(",".join(cells) + "\n")
-        self.file.flush()
+        try:
+            self.file.write(",".join(cells) + "\n")
+            self.file.flush()
+        except OSError as e:
+            raise WriteError(self.path, e) from e
 
     def write(self, row: Mapping[str, Any]) -> None:
         self._line([_cell(row.get(c)) for c in self.columns])
 
     def close(self) -> None:
-        self.file.close()
+        with contextlib.suppress(OSError):  # what could not be flushed was reported when it was written
+            self.file.close()
+
+
+WANDB_CONNECT_TIMEOUT_S = 5.0
 
 
 def wandb_login_problem(mode: str) -> str | None:
-    """Why ``mode`` cannot log now (online without a login), else None; never prompts, never waits."""
+    """Why ``mode`` cannot log now, else None; never prompts, and waits at most WANDB_CONNECT_TIMEOUT_S.
+
+    Online needs a login and a reachable server (W&B itself would retry for minutes, then fail mid-start).
+    """
     if mode != "online":
         return None
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
     import wandb
 
-    if wandb.login(prompt=False, verify=False):
-        return None
-    return (
-        "wandb.mode=online needs a W&B login (run `wandb login` or set WANDB_API_KEY); "
-        "use wandb.mode=offline to log without one, and `wandb sync` later"
-    )
+    if not wandb.login(prompt=False, verify=False):  # no key: fails without any network call
+        return (
+            "wandb.mode=online needs a W&B login (run `wandb login` or set WANDB_API_KEY); "
+            "use wandb.mode=offline to log without one, and `wandb sync` later"
+        )
+    base_url = str(wandb.setup().settings.base_url)  # WANDB_BASE_URL, else `wandb login --host`'s
+    if problem := unreachable(base_url, WANDB_CONNECT_TIMEOUT_S):
+        return (
+            f"wandb.mode=online cannot reach the W&B server {base_url} ({problem}); nothing was created. "
+            "Use wandb.mode=offline to log to the run directory (upload later with `wandb sync`), or fix "
+            "WANDB_BASE_URL / the network"
+        )
+    return None
+
+
+def unreachable(url: str, timeout: float) -> str | None:
+    """Why a TCP connection to ``url``'s host (or to the proxy that requests to it would use) fails within
+    ``timeout`` seconds, else None. Opens and closes one connection; sends nothing."""
+    import socket
+    import urllib.parse
+    import urllib.request
+
+    target = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(target.scheme)
+    if proxy and not urllib.request.proxy_bypass(target.hostname or ""):
+        target = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = target.hostname
+    if not host:
+        return f"no host in {url!r}"
+    try:
+        port = target.port or (443 if target.scheme == "https" else 80)
+    except ValueError as e:
+        return f"{url!r}: {e}"
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as e:
+        return f"{host}:{port}: {e}"
 
 
 class WandbSink:
@@ -197,8 +260,12 @@ class RunLogger:
         them and the W&B run; ``done`` (a member that already finished) leaves every file as it is.
         """
         self.run_dir, self.config, self.p_goal, self.meta = run_dir, config, p_goal, meta
+        self.closed = mode == "done"  # close() wrote the final summary.json (or nothing is to be written)
         if mode == "new":
-            run_dir.mkdir(parents=True, exist_ok=False)
+            try:
+                run_dir.mkdir(parents=True, exist_ok=False)
+            except OSError as e:
+                raise WriteError(run_dir, e) from e
             atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
         elif mode == "resume":
             for name in CSV_FILES:
@@ -235,6 +302,7 @@ class RunLogger:
     def close(self, summary: dict[str, Any]) -> None:
         """Write the final summary.json (last), close the CSVs and finish the W&B run."""
         self.write_summary(summary)
+        self.closed = True
         self.metrics.close()
         self.eval.close()
         if self.wandb:

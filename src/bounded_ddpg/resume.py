@@ -24,6 +24,7 @@ import yaml
 
 from bounded_ddpg import checkpoint
 from bounded_ddpg.config import ConfigError
+from bounded_ddpg.logger import WriteError
 
 FORMAT = 1
 LATEST, PREVIOUS = checkpoint.CHECKPOINT_NAME, "checkpoint.prev.pt"
@@ -37,11 +38,20 @@ class ResumeError(ConfigError):
 
 def save_checkpoints(dirs: Sequence[Path], member_checkpoint: Callable[[int], dict[str, Any]]) -> None:
     """Write member m's ``member_checkpoint(m)`` to ``dirs[m]/checkpoint.pt`` for every member, atomically,
-    keeping the previous file until all are written."""
+    keeping the previous file until all are written.
+
+    A write failure (WriteError, naming the file) leaves the failing member's previous checkpoint back in
+    place as ``checkpoint.pt`` and every other member's previous one as ``checkpoint.prev.pt``, so that
+    :func:`load_states` still finds the last step every member has."""
     for m, run_dir in enumerate(dirs):
         if (run_dir / LATEST).exists():
             os.replace(run_dir / LATEST, run_dir / PREVIOUS)
-        checkpoint.save(run_dir / LATEST, member_checkpoint(m))
+        try:
+            checkpoint.save(run_dir / LATEST, member_checkpoint(m))
+        except WriteError:
+            if (run_dir / PREVIOUS).exists():
+                os.replace(run_dir / PREVIOUS, run_dir / LATEST)
+            raise
     for run_dir in dirs:
         (run_dir / PREVIOUS).unlink(missing_ok=True)
 

@@ -6,19 +6,24 @@ in the working directory, and any directory on ``hydra.searchpath``, is searched
 selectable by name (docs/extending.md). Composition and validation come first; only then are run
 directories created, one per member (every pair of ``cfg.transforms`` x ``cfg.seeds``; by default one
 member, ``cfg.transform`` with ``cfg.seed``): ``<out_dir>/<env>/<transform>/seed<k>/<run id>/``, the
-transform's directory name being its label made filesystem-safe (docs/run-directory.md).
-Hydra's own files (``.hydra/``, the log) go to ``<out_dir>/.hydra/``, never into the working directory.
+transform's directory name being its label made filesystem-safe (docs/run-directory.md), each locked
+(lock.py) for the life of the process. A single run's log goes to ``<out_dir>/.hydra/<time>/run.log``,
+created with the run directories (a config that fails validation leaves nothing on disk); under ``-m``,
+Hydra's sweep directory ``<out_dir>/.hydra/multirun/`` holds the jobs' logs. Nothing goes into the working
+directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,24 +31,36 @@ from typing import Any
 os.environ.setdefault("WANDB_ERROR_REPORTING", "false")  # before anything can import wandb
 
 import hydra
+import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from bounded_ddpg import agents, resume, transforms
+from bounded_ddpg import agents, lock, resume, schema_help, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs.factory import make_env
-from bounded_ddpg.logger import RunLogger, git_commit, new_run_id, run_dir_for, versions, wandb_login_problem
+from bounded_ddpg.logger import (
+    RunLogger,
+    WriteError,
+    git_commit,
+    new_run_id,
+    run_dir_for,
+    versions,
+    wandb_login_problem,
+)
 from bounded_ddpg.replay import ReplayBuffer
-from bounded_ddpg.train import FINISHED, INTERRUPTED, RUNNING, Member, Stopped, Trainer
+from bounded_ddpg.train import FINISHED, RUNNING, Member, Stopped, Trainer
 
 schema.register()
+schema_help.register_resolvers()  # --help's groups and keys
 log = logging.getLogger("bounded_ddpg")
-# Exit statuses (docs/running.md): 0 finished (or diverged, or already ended), 2 bad config or run
-# directory, 130 SIGINT (128 + 2), 143 SIGTERM/preemption (128 + 15, what a shell reports for a process
-# killed by SIGTERM); both after writing a checkpoint.
+# Exit statuses (docs/running.md): 0 finished (or diverged, or already ended), 2 bad config, a run
+# directory that cannot be resumed or that another process holds, 74 a write failure, 130 SIGINT (128 + 2),
+# 143 SIGTERM/preemption (128 + 15, what a shell reports for a process killed by SIGTERM); both after
+# writing a checkpoint.
 EXIT_INTERRUPTED, EXIT_PREEMPTED = 130, 143
+EXIT_WRITE_FAILED = 74  # a file of the run could not be written (sysexits.h's EX_IOERR): full disk, ...
 
 
 def _members(cfg: DictConfig) -> tuple[list[transforms.Spec], list[int]]:
@@ -62,15 +79,30 @@ def _member_configs(cfg: DictConfig, specs: list[transforms.Spec], seeds: list[i
     ]
 
 
-def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
-    """Train (or resume) every member of ``cfg`` and return their summaries (status, final_eval, ...)."""
-    schema.validate(cfg)
+def _task_overrides() -> list[str]:
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def train_from_config(
+    cfg: DictConfig, overrides: Sequence[str] | None = None, on_ready: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
+    """Train (or resume) every member of ``cfg`` and return their summaries (status, final_eval, ...).
+
+    Everything is checked before anything is written: the config (with the command line's ``overrides``,
+    by default Hydra's task overrides, for conflicts), the config against the built environment, W&B's
+    login and server, the run directories' locks and, for a resume, the run directories themselves.
+    ``on_ready`` is called then, once, before the first write.
+    """
+    schema.validate(cfg, _task_overrides() if overrides is None else overrides)
     names, seeds = _members(cfg)
     if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
         raise schema.ConfigError(
             "under a W&B sweep agent a run has one member: use seed=... and transform=..., not seeds=[...] "
             "or transforms=[...]"
         )
+    probe = make_env(cfg.env.id)
+    schema.validate_against_env(cfg, int(np.prod(probe.action_space.shape or (0,))), cfg.env.name)
+    probe.close()
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
@@ -80,29 +112,40 @@ def train_from_config(cfg: DictConfig) -> list[dict[str, Any]]:
     configs = _member_configs(cfg, names, seeds)
     summaries: list[dict[str, Any] | None] = [None] * len(seeds)
     states = None
-    exists = [d.exists() for d in dirs]  # resume: everything is read and checked before any write
-    if any(exists) and not all(exists):
-        missing = ", ".join(str(d) for d, e in zip(dirs, exists) if not e)
-        raise resume.ResumeError(f"cannot resume run_id={run_id}: no run directory {missing}")
-    if all(exists):
-        summaries = resume.read_run_dirs(dirs, configs)
-    ended = [s is not None and s["status"] in resume.ENDED for s in summaries]
-    for d, s, e in zip(dirs, summaries, ended):
-        if e:  # an ended member is never re-run: only the others are built and resumed
-            print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
-    if all(ended):
-        return summaries  # type: ignore[return-value]
-    live = [i for i, e in enumerate(ended) if not e]
+    with lock.locked(dirs):  # one process per run directory, from before its first read
+        exists = [d.exists() for d in dirs]  # resume: everything is read and checked before any write
+        if any(exists) and not all(exists):
+            missing = ", ".join(str(d) for d, e in zip(dirs, exists) if not e)
+            raise resume.ResumeError(f"cannot resume run_id={run_id}: no run directory {missing}")
+        if all(exists):
+            summaries = resume.read_run_dirs(dirs, configs)
+        ended = [s is not None and s["status"] in resume.ENDED for s in summaries]
+        for d, s, e in zip(dirs, summaries, ended):
+            if e:  # an ended member is never re-run: only the others are built and resumed
+                print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
+        if all(ended):
+            return summaries  # type: ignore[return-value]
+        live = [i for i, e in enumerate(ended) if not e]
 
-    def pick(values: list[Any]) -> list[Any]:
-        return [values[i] for i in live]
+        def pick(values: list[Any]) -> list[Any]:
+            return [values[i] for i in live]
 
-    if all(exists):
-        states = resume.load_states(pick(dirs), pick(seeds))
-    with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
-        trainer = _build(cfg, pick(names), pick(seeds), pick(dirs), pick(configs), pick(summaries), states)
-        trainer.stop_signals = received
-        trained = iter(_train(trainer))
+        if all(exists):
+            states = resume.load_states(pick(dirs), pick(seeds))
+        try:
+            if on_ready is not None:
+                on_ready()
+            with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
+                trainer = _build(
+                    cfg, pick(names), pick(seeds), pick(dirs), pick(configs), pick(summaries), states
+                )
+                trainer.stop_signals = received
+                trained = iter(_train(trainer))
+        except WriteError as e:
+            hint = (f"Training stopped; summary.json says interrupted where it could still be written, and "
+                    f"the last checkpoint written is kept. Free space (or fix the path), then run the same "
+                    f"command with run_id={run_id} to resume")  # fmt: skip
+            raise WriteError(e.path, e.error, hint) from e
     return [s if e else next(trained) for s, e in zip(summaries, ended)]  # type: ignore[misc]
 
 
@@ -174,10 +217,13 @@ def _train(trainer: Trainer) -> list[dict[str, Any]]:
     """Run the loop; every member's final summary, in the order of ``trainer.all_members``."""
     try:
         trainer.run()
-    except (KeyboardInterrupt, Stopped):
-        for m, member in enumerate(trainer.members):  # the ended ones have left; the rest are interrupted
-            if member.status == INTERRUPTED:
-                trainer.close(m)
+    except (KeyboardInterrupt, Stopped, WriteError):
+        for m, member in enumerate(trainer.members):  # those that ended have left; the rest are interrupted
+            if not member.logger.closed:  # interrupted now, or ended but its summary could not be written
+                try:
+                    trainer.close(m)
+                except WriteError as e:
+                    log.error("%s: summary.json could not be updated: %s", member.logger.run_dir, e)
         raise
     finally:
         for member in trainer.all_members:
@@ -190,19 +236,56 @@ def _train(trainer: Trainer) -> list[dict[str, Any]]:
         fe = s["final_eval"]
         extra = f", P(goal) {fe['p_goal']:.3f}" if fe.get("p_goal") is not None else ""
         log.info("%s seed %d: %s, final eval return %s%s (%s)", s["env"], s["seed"], s["status"],
-                 fe.get("return_mean"), extra, member.logger.run_dir)  # fmt: skip
+                 rounded(fe.get("return_mean")), extra, member.logger.run_dir)  # fmt: skip
     return summaries  # type: ignore[return-value]
+
+
+def rounded(x: float | None) -> str:
+    """A return for a log line: 3 decimals below 10, 2 below 100, 1 below 1000, else none (as the report)."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    d = 3 if abs(x) < 10 else 2 if abs(x) < 100 else 1 if abs(x) < 1000 else 0
+    return f"{x:.{d}f}"
+
+
+LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"  # Hydra's default job log format
+
+
+def _log_file(cfg: DictConfig) -> Path:
+    """Where this job's log goes: Hydra's job directory when Hydra made one (multirun, or a hydra.run.dir
+    set by the user), else <out_dir>/.hydra/<time>/run.log (created only once every check has passed)."""
+    hydra_dir = Path(HydraConfig.get().runtime.output_dir)
+    if hydra_dir.resolve() != Path.cwd().resolve():
+        return hydra_dir / "run.log"
+    return Path(cfg.out_dir) / ".hydra" / datetime.now().strftime("%Y%m%d-%H%M%S-%f") / "run.log"
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def hydra_main(cfg: DictConfig) -> float | None:
     """Hydra's task function; returns the first member's final evaluation return (for Hydra sweepers)."""
-    log.info("overrides: %s", " ".join(HydraConfig.get().overrides.task) or "(none)")
+    overrides = list(HydraConfig.get().overrides.task)
+    handlers: list[logging.Handler] = []
+
+    def on_ready() -> None:  # every check passed: the log file may be created now
+        path = _log_file(cfg)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError as e:
+            raise WriteError(path, e) from e
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        logging.getLogger().addHandler(handler)
+        handlers.append(handler)
+        log.info("overrides: %s", " ".join(overrides) or "(none)")
+
     try:
-        summaries = train_from_config(cfg)
+        summaries = train_from_config(cfg, overrides, on_ready)
     except (schema.ConfigError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except WriteError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(EXIT_WRITE_FAILED)
     except Stopped as e:
         preempted = e.signum == signal.SIGTERM
         what = "interrupted (preempted)" if preempted else "interrupted"
@@ -211,15 +294,26 @@ def hydra_main(cfg: DictConfig) -> float | None:
     except KeyboardInterrupt:
         print("interrupted: summary.json says status interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        for handler in handlers:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
     first = summaries[0]
     return first["final_eval"]["return_mean"] if first["status"] == FINISHED else None
 
 
 def main() -> None:
-    """Console entry point: name unknown keys (with the valid ones) before Hydra composes."""
-    if message := schema.unknown_key_message([a for a in sys.argv[1:] if "=" in a and not a.startswith("-")]):
+    """Console entry point: what must be refused before Hydra composes (and, under -m, creates the sweep
+    directory): unknown keys, named with the valid ones, and an out_dir that cannot hold runs."""
+    args = [a for a in sys.argv[1:] if "=" in a and not a.startswith("-")]
+    if message := schema.unknown_key_message(args):
         print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+") == "out_dir" and "," not in value and (problems := schema.out_dir_problems(value)):
+            print(f"error: invalid config:\n  {problems[0]}", file=sys.stderr)
+            sys.exit(2)
     hydra_main()
 
 

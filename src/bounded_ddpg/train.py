@@ -37,7 +37,7 @@ from bounded_ddpg import resume
 from bounded_ddpg.agents import DDPG
 from bounded_ddpg.checkpoint import EpisodeTape
 from bounded_ddpg.evaluation import evaluate
-from bounded_ddpg.logger import DIAGNOSTIC_KEYS, METRIC_KEYS, RunLogger
+from bounded_ddpg.logger import DIAGNOSTIC_KEYS, METRIC_KEYS, RunLogger, WriteError
 from bounded_ddpg.replay import ReplayBuffer
 from bounded_ddpg.seeding import torch_generator
 
@@ -91,6 +91,8 @@ class Trainer:
             int
         ] = []  # appended to by signal handlers; honoured at the next step boundary
         self.preempted = False
+        self.reason: str | None = None  # why the run stopped early (a signal, a write failure)
+        self.bar: tqdm[Any] | None = None
 
     def active(self) -> list[bool]:
         return [m.status == RUNNING for m in self.members]
@@ -98,15 +100,15 @@ class Trainer:
     def run(self) -> None:
         cfg, agent, members = self.cfg, self.agent, self.members
         a_cfg, every = cfg.agent, cfg.checkpoint_every_steps
-        bar = tqdm(total=cfg.budget.steps, initial=self.step, disable=not cfg.progress, file=sys.stderr,
-                   unit="step", mininterval=1.0)  # fmt: skip
+        self.bar = bar = tqdm(total=cfg.budget.steps, initial=self.step, disable=not cfg.progress,
+                              file=sys.stderr, unit="step", mininterval=1.0)  # fmt: skip
         last_postfix, fault = 0.0, os.environ.get(INJECT_NAN, "").partition("@")
         reward_scale, raw = float(cfg.env.reward_scale), a_cfg.store_action == "raw"
-        if self.obs is None:  # a fresh run (a resumed one has rebuilt its episodes from their tapes)
-            self.obs = np.stack([m.tape.reset(m.env, seed=m.seed)[0] for m in members]).astype(np.float32)
-            if cfg.eval.every_steps:
-                self.periodic_eval(self.active())  # step 0: the initial policy, so curves start at the start
         try:
+            if self.obs is None:  # a fresh run (a resumed one has rebuilt its episodes from their tapes)
+                self.obs = np.stack([m.tape.reset(m.env, seed=m.seed)[0] for m in members]).astype(np.float32)
+                if cfg.eval.every_steps:
+                    self.periodic_eval(self.active())  # step 0: the initial policy: curves start at the start
             while any(self.active()):
                 obs_t = torch.from_numpy(self.obs)
                 if self.step < a_cfg.learning_starts and a_cfg.warmup == "uniform":
@@ -172,15 +174,19 @@ class Trainer:
                     self.save_checkpoints()
                 if self.stop_signals:
                     raise Stopped(self.stop_signals[0])
-        except (KeyboardInterrupt, Stopped) as e:
+        except (KeyboardInterrupt, Stopped, WriteError) as e:
             self.preempted = isinstance(e, Stopped) and e.signum == signal.SIGTERM
-            self.flush_metrics()
+            second_sigint = "stopped by a second SIGINT, without a checkpoint"
+            self.reason = second_sigint if isinstance(e, KeyboardInterrupt) else str(e)
+            if not isinstance(e, WriteError):  # after a failed write, write nothing more than the summaries
+                self.flush_metrics()
             for member in members:
                 if member.status == RUNNING:
                     member.status = INTERRUPTED
             raise
         finally:
             bar.close()
+            self.bar = None
 
     def budget_reached(self, member: Member) -> bool:
         steps, episodes = self.cfg.budget.steps, self.cfg.budget.episodes
@@ -243,7 +249,11 @@ class Trainer:
         self.flush_metrics()
         reached = [r and m.status == RUNNING for r, m in zip(reached, self.members)]
         n = self.cfg.eval.final_episodes
+        if self.bar is not None:
+            self.bar.set_description_str(f"final evaluation ({n} episodes)", refresh=True)
         results = self.evaluate(reached, n)
+        if self.bar is not None:
+            self.bar.set_description_str("", refresh=False)
         self.log_evals(results)
         for m, stats in enumerate(results):
             if stats is not None:
@@ -304,11 +314,15 @@ class Trainer:
             "final_eval": final,
             "diagnostics": diag,
             "wall_clock_s": round(time.perf_counter() - self.t0, 3),
-            **({"preempted": self.preempted} if member.status == INTERRUPTED else {}),
+            **({"preempted": self.preempted, "reason": self.reason} if member.status == INTERRUPTED else {}),
         }
 
     def save_checkpoints(self) -> None:
+        """Every member's checkpoint, then (for running members) summary.json with the same ``steps``."""
         resume.save_checkpoints([m.logger.run_dir for m in self.members], self.member_checkpoint)
+        for m, member in enumerate(self.members):
+            if member.status == RUNNING:
+                member.logger.write_summary(self.summary(m))
 
     def member_checkpoint(self, m: int) -> dict[str, Any]:
         """Everything member m's future depends on (tensors, numbers, strings and containers only)."""

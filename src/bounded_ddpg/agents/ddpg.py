@@ -3,7 +3,8 @@
 PA-DDPG (Hausknecht & Stone 2016) is this agent on a parameterised environment's flat action box (K
 discrete scores and every parameter, envs/wrappers.py); epsilon-greedy over the scores lives in noise.py.
 Shapes carry a leading member dimension M (see networks.py): losses are means over the batch per member,
-summed over members, so each member's gradient is exactly what it would be alone.
+summed over members, so each member's gradient is what it would be alone (up to float rounding: batched
+matrix products round differently from single ones; docs/running.md, "Batched members").
 """
 
 from __future__ import annotations

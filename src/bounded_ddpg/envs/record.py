@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bounded_ddpg.envs import GOAL_ID, PLATFORM_ID
 from bounded_ddpg.envs.actions import to_unit
 from bounded_ddpg.envs.factory import canonical_id, make_env
 from bounded_ddpg.envs.platform_env import PARAM_HIGH, PlatformEnv
@@ -149,6 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fps", type=int, default=20)
     parser.add_argument("--every", type=int, default=4, help="draw every n-th substep")
     args = parser.parse_args(argv)
+    try:
+        env_id = canonical_id(args.env)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if env_id not in (PLATFORM_ID, GOAL_ID):
+        parser.error(f"--env {args.env}: only Platform and Goal can be recorded")
     if args.policy == "scripted":
         policy = scripted_policy(args.env, args.seed)
     else:

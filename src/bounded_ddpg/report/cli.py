@@ -18,6 +18,7 @@ from bounded_ddpg.report.stats import (
     build_rows,
     by_value,
     cell_order,
+    experiment_keys,
     leaf_paths,
 )
 
@@ -86,7 +87,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
     p.add_argument(
         "--strict",
         action="store_true",
-        help="fail (exit 1, nothing written) if any run is malformed, not finished, or a seed is missing",
+        help="fail (exit 1, nothing written) if any run is malformed or not finished, a seed is missing, or "
+        "runs of different experiments (configs that differ in more than the seed) are present",
     )
     return p, p.parse_args(argv)  # fmt: skip
 
@@ -100,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--reps must be positive, got {a.reps}")
     if missing := [str(p) for p in a.paths if not p.exists()]:
         parser.error(f"path does not exist: {', '.join(missing)}")
+    if files := [str(p) for p in a.paths if not p.is_dir()]:
+        parser.error(f"not a directory: {', '.join(files)} (give run directories, or folders holding them)")
     found: list[RunRecord | Problem] = [read_run_dir(d) for p in a.paths for d in find_run_dirs(p)]
     found += read_wandb(a.wandb, sweep=False) if a.wandb else []
     found += read_wandb(a.wandb_sweep, sweep=True) if a.wandb_sweep else []
@@ -119,19 +123,29 @@ def main(argv: list[str] | None = None) -> int:
     if a.baseline is not None and a.baseline not in transforms:
         parser.error(f"unknown --baseline {a.baseline!r}; transforms in these runs: {', '.join(transforms)}")
     baseline = a.baseline or ("identity" if "identity" in transforms else None)
-    rows, notes = build_rows(records, tuple(a.by), baseline, a.reps, a.seed)
-    notes = problems + notes
+    split = experiment_keys(records, tuple(a.by))  # different experiments are never pooled into one cell
+    by = (*a.by, *sorted({k for ks in split.values() for k in ks}))
+    rows, notes = build_rows(records, by, baseline, a.reps, a.seed)
+    loud = [
+        f"DIFFERENT EXPERIMENTS: runs of {env} differ in {', '.join(ks)}; they are not pooled: each value "
+        f"has its own rows (the column{'s' if len(ks) > 1 else ''} {', '.join(ks)})"
+        for env, ks in split.items()
+    ]
+    notes = problems + loud + notes
     if a.strict and notes:
         print("report --strict: refusing to write a report over incomplete results:", file=sys.stderr)
         print("\n".join(f"- {n}" for n in notes), file=sys.stderr)
         return 1
-    info = TableInfo(tuple(a.by), baseline, a.reps, a.seed, any(r.p_goal is not None for r in records))
+    info = TableInfo(by, baseline, a.reps, a.seed, any(r.p_goal is not None for r in records))
     print(tables.render_text(rows, info, notes), end="")
-    a.out.mkdir(parents=True, exist_ok=True)
-    (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
-    (a.out / "table.tex").write_text(tables.render_latex(rows, info))
-    (a.out / "table.csv").write_text(tables.render_csv(rows, info))
-    ordered = curve_panels(records, a.x, tuple(a.by), a.unfinished_curves)
-    plots.plot_curves(ordered, a.x, a.out, a.reps, a.seed)
+    try:
+        a.out.mkdir(parents=True, exist_ok=True)
+        (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
+        (a.out / "table.tex").write_text(tables.render_latex(rows, info))
+        (a.out / "table.csv").write_text(tables.render_csv(rows, info))
+        ordered = curve_panels(records, a.x, by, a.unfinished_curves)
+        plots.plot_curves(ordered, a.x, a.out, a.reps, a.seed)
+    except OSError as e:
+        parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
     print(f"\nwrote {a.out}/table.md, table.tex, table.csv, curves.png, curves.pdf")
     return 0

@@ -77,6 +77,12 @@ def read_run_dir(path: Path) -> RunRecord | Problem:
         ev = ev[cols].apply(pd.to_numeric, errors="raise").astype(float)
         if summary.get("status") == FINISHED and ev.empty:
             raise ValueError("no evaluation rows")
+        steps = ev["step"].tolist()
+        if bad := next((i for i in range(1, len(steps)) if steps[i] <= steps[i - 1]), None):
+            raise ValueError(
+                f"steps not strictly increasing (row {bad + 1}: step {steps[bad]:g} after "
+                f"{steps[bad - 1]:g}): two processes wrote this run, or the file was edited"
+            )
         curve = {c: tuple(ev[c].tolist()) for c in cols}
         return _record(str(path), summary, config, curve)
     except FileNotFoundError:
@@ -118,7 +124,8 @@ def run_record_from_wandb(
     The composed config is under config['cfg']. env / transform / seed come from the summary (as in
     summary.json) or else the config (a group's `name`, or a plain string). The status is the summary's
     `status` when logged, else W&B's state verbatim (finished, crashed, failed, killed, running, pending).
-    The curve is `eval/return_mean` against `step` (or `_step`). Raises ValueError when unusable.
+    The curve is `eval/return_mean` against `step` (or `_step`), the last row logged at each step (a
+    resumed run logs the rows after its last checkpoint twice). Raises ValueError when unusable.
     """
     cfg = _mapping(config.get("cfg")) or {k: v for k, v in config.items() if not k.startswith("_")}
 
@@ -137,7 +144,9 @@ def run_record_from_wandb(
     rows = [r for r in history if num(r.get("eval/return_mean")) is not None]
     xs = [num(_pick(r, "step", "eval/step", "_step")) for r in rows]
     eps = [num(_pick(r, "episode", "eval/episode")) for r in rows]
-    keep = [i for i, x in enumerate(xs) if x is not None]
+    # A resumed run logs the rows after its last checkpoint again: keep the last row of each step.
+    last = {x: i for i, x in enumerate(xs) if x is not None}
+    keep = sorted(last.values(), key=lambda i: xs[i] or 0.0)
     curve = {
         "step": tuple(float(xs[i] or 0.0) for i in keep),
         "episode": tuple(float(eps[i] or 0.0) for i in keep) if all(e is not None for e in eps) else (),

@@ -9,6 +9,7 @@ over that cell's runs; for the probability of improvement the two cells are resa
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -178,12 +179,82 @@ def leaf_paths(d: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
+# Config keys that legitimately differ between runs of one experiment (docs/report.md, "One experiment
+# per cell"): the seed (a cell's sample), the batching and where and how a run was executed and logged.
+# transform.name is the row; every other key that differs between an env's runs splits its cells.
+PER_RUN_KEYS = frozenset({
+    "seed", "seeds", "transforms", "run_id", "out_dir", "progress", "device", "torch_threads",
+    "checkpoint_every_steps", "log_every_steps", "transform.name",
+})  # fmt: skip
+PER_RUN_PREFIXES = ("wandb.",)
+NO_CONFIG, NO_CONFIG_KEY = "<no config>", "config"  # runs without a config form their own cells
+
+
+def _schema_defaults() -> dict[str, Any]:
+    """Dotted key -> the schema's default (bounded_ddpg/config.py), for every key that has one."""
+    from bounded_ddpg import config  # the schema only: no training code
+
+    def walk(cls: Any, prefix: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            sub = getattr(config, f.type, None) if isinstance(f.type, str) else f.type
+            if isinstance(sub, type) and dataclasses.is_dataclass(sub):
+                out |= walk(sub, f"{prefix}{f.name}.")
+            elif f.default is not dataclasses.MISSING and f.default != "???":  # "???": omegaconf.MISSING
+                out[f"{prefix}{f.name}"] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                out[f"{prefix}{f.name}"] = f.default_factory()
+        return out
+
+    return walk(config.Config, "")
+
+
+_DEFAULTS: dict[str, Any] = {}
+
+
+def show(v: Any) -> str:
+    """A config value as table text: YAML's spelling for null and booleans, Python's for the rest."""
+    return "null" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+
+
 def by_value(r: RunRecord, key: str) -> str:
-    """The config value under dotted `key` as table text ('<unset>' when this run lacks it)."""
+    """The config value under dotted `key` as table text. A key the run's config lacks has the schema's
+    default (configs written before the key existed); '<unset>' when the schema has none either, and
+    '<no config>' for a run without any config."""
+    if not r.config:
+        return NO_CONFIG
+    if key == NO_CONFIG_KEY:
+        return "recorded"
     try:
-        return str(get_dotted(r.config, key))
+        return show(get_dotted(r.config, key))
     except KeyError:
-        return "<unset>"
+        if not _DEFAULTS:
+            _DEFAULTS.update(_schema_defaults())
+        return show(_DEFAULTS[key]) if key in _DEFAULTS else "<unset>"
+
+
+def _per_run(key: str) -> bool:
+    return key in PER_RUN_KEYS or key.startswith(PER_RUN_PREFIXES)
+
+
+def experiment_keys(records: list[RunRecord], by: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Per env, the config keys (beyond `by` and PER_RUN_KEYS) whose values differ between its runs: runs
+    that differ in one are different experiments, so these keys split cells as `--by` keys do. Keys under
+    ``transform.`` (a transform's own parameters) are compared between runs of the same transform only;
+    runs without a config differ from runs with one (key ``config``)."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
+    for r in records:
+        groups[(r.env, "")].append(r)
+        groups[(r.env, r.transform)].append(r)
+    for (env, transform), rs in groups.items():
+        if any(not r.config for r in rs) and any(r.config for r in rs):
+            keys[env].add(NO_CONFIG_KEY)
+        rs = [r for r in rs if r.config]
+        paths = {k for r in rs for k in leaf_paths(r.config)} - set(by)
+        paths = {k for k in paths if not _per_run(k) and k.startswith("transform.") == bool(transform)}
+        keys[env] |= {k for k in paths if len({by_value(r, k) for r in rs}) > 1}
+    return {env: tuple(sorted(ks)) for env, ks in sorted(keys.items()) if ks}
 
 
 def cell_order(env: str, transform: str, by: tuple[str, ...]) -> tuple[Any, ...]:

@@ -1,0 +1,110 @@
+"""One process per run directory: an exclusive lock taken before a run directory is read or written.
+
+The lock of ``<...>/seed<k>/<run id>/`` is the file ``<...>/seed<k>/.<run id>.lock`` next to it (so it can
+be taken before the directory exists, and a new run and its resume are serialised the same way), held with
+``flock`` for the life of the process. The kernel releases it when the holder exits in any way, SIGKILL
+included, so a lock left by a dead process never blocks a resume; a live holder makes a second process
+fail at once with the holder's host, pid and start time, which the file records. The file is removed when
+its holder ends normally.
+
+``flock`` works on local filesystems and on NFSv4 (where a crashed client's lock lapses with its lease).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from bounded_ddpg.config import ConfigError
+
+
+class LockError(ConfigError):
+    """A run directory that another live process holds, or whose lock cannot be created."""
+
+
+def lock_path(run_dir: Path) -> Path:
+    return run_dir.parent / f".{run_dir.name}.lock"
+
+
+def _holder(fd: int) -> str:
+    try:
+        info: Any = json.loads(os.pread(fd, 4096, 0).decode() or "null")
+    except (OSError, ValueError):
+        info = None
+    if not isinstance(info, dict):
+        return "a process that is still starting (no holder recorded yet)"
+    return f"pid {info.get('pid')} on host {info.get('host')}, started {info.get('started')}"
+
+
+class RunLock:
+    """The lock of one run directory; :meth:`acquire` raises LockError naming a live holder."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir, self.path = run_dir, lock_path(run_dir)
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise LockError(f"cannot create the run directory's parent {self.path.parent}: {e}") from e
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise LockError(f"cannot create the lock file {self.path}: {e}") from e
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                os.close(fd)
+                raise LockError(
+                    f"run directory {self.run_dir} is in use by another process: {holder} (lock file "
+                    f"{self.path}). Two processes writing one run directory would corrupt it: wait for that "
+                    f"one to end (or stop it), then run the same command again to resume."
+                ) from None
+            try:  # the holder we waited on may have removed the file: lock the one on disk
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        info = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()  # while still holding it: a waiting process then locks a fresh file
+        os.close(self.fd)
+        self.fd = None
+
+
+@contextlib.contextmanager
+def locked(run_dirs: Sequence[Path]) -> Iterator[None]:
+    """Hold the lock of every run directory in ``run_dirs`` (all or none) for the duration of the block."""
+    locks: list[RunLock] = []
+    try:
+        for run_dir in run_dirs:
+            lock = RunLock(run_dir)
+            lock.acquire()
+            locks.append(lock)
+        yield
+    finally:
+        for lock in reversed(locks):
+            lock.release()

@@ -1,0 +1,36 @@
+"""Numbers quoted in the docs are what their commands produce (runs are deterministic on CPU)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, run_dirs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_running_md_example_trajectory(cli: Cli, tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "running.md").read_text()
+    table = text.split("<!-- numbers checked by tests/test_docs.py::test_running_md_example_trajectory -->")[
+        1
+    ]
+    head, _, values = table.strip().splitlines()[:3]
+    steps = [int(c.split()[0]) for c in head.strip("|").split("|")[1:]]
+    returns = [float(c) for c in values.strip("|").split("|")[1:]]
+    (command,) = re.findall(
+        r"```bash\n(python -m bounded_ddpg\.run [^\n]*budget\.steps=(\d+)[^\n]*)\n```", table
+    )
+    args, budget = shlex.split(command[0])[3:], int(command[1])
+    result = cli(*args, "progress=false", timeout=600)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = run_dirs(tmp_path / "runs")
+    with open(run_dir / "eval.csv", newline="") as f:
+        got = [(int(r["step"]), round(float(r["return_mean"]), 2)) for r in csv.DictReader(f)]
+    quoted = [(s, r) for s, r in zip(steps, returns) if s <= budget]
+    assert len(quoted) == 5 and got == quoted
