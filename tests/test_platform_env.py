@@ -1,4 +1,4 @@
-"""Faithfulness of the native Platform (numbers from shared/reference/platform.md)."""
+"""Faithfulness of the native Platform (numbers from the reference, cycraig/gym-platform platform_env.py)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from bounded_ddpg import config as schema
 from bounded_ddpg import resume
 from bounded_ddpg.agent import DDPG
 from bounded_ddpg.checkpoint import CheckpointError
-from bounded_ddpg.envs.factory import make_env
+from bounded_ddpg.envs.factory import make_env, reports_goals
 from bounded_ddpg.logger import RunLogger, git_commit, new_run_id, run_dir_for, versions, wandb_login_problem
 from bounded_ddpg.replay import ReplayBuffer
 from bounded_ddpg.train import FINISHED, INTERRUPTED, RUNNING, Member, Stopped, Trainer
@@ -127,7 +127,7 @@ def _build(
         ended = summary is not None and summary["status"] in resume.ENDED
         mode = "done" if ended else "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
-        logger = RunLogger(run_dir, configs[m], cfg.env.name == "Goal", meta, mode, offsets)
+        logger = RunLogger(run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets)
         members.append(Member(name, seed, train_env, eval_env, logger))
         log.info("run directory: %s (%s)", run_dir, {"done": "already ended"}.get(mode, mode))
     trainer = Trainer(cfg, agent, replay, members)

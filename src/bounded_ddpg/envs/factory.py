@@ -16,7 +16,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from bounded_ddpg.envs import GOAL_ID, GOALXY_ID, PLATFORM_ID
+from bounded_ddpg.envs import GOAL_ID, GOAL_IDS, GOALXY_ID, PLATFORM_ID
 from bounded_ddpg.envs.wrappers import FlatParameterisedAction
 
 PARAMETERISED = {
@@ -45,6 +45,11 @@ def canonical_id(env_id: str) -> str:
     if env_id in BOX_TASKS:
         return env_id
     raise ValueError(f"unknown environment id {env_id!r}; known ids: {', '.join(KNOWN_IDS)}")
+
+
+def reports_goals(env_id: str) -> bool:
+    """Whether runs on ``env_id`` report P(goal): Goal and GoalXY (their info carries ``goal``)."""
+    return canonical_id(env_id) in GOAL_IDS
 
 
 def mujoco_log_path() -> Path:
