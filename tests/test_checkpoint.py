@@ -63,7 +63,14 @@ def test_a_killed_writer_leaves_the_previous_checkpoint(
 
 
 @pytest.mark.parametrize(
-    "env_id", ["Pendulum-v1", "MountainCarContinuous-v0", "bounded_ddpg/Platform-v0", "bounded_ddpg/Goal-v0"]
+    "env_id",
+    [
+        "Pendulum-v1",
+        "MountainCarContinuous-v0",
+        "bounded_ddpg/Platform-v0",
+        "bounded_ddpg/Goal-v0",
+        "bounded_ddpg/GoalXY-v0",
+    ],
 )
 @pytest.mark.parametrize("first_episode", [True, False])
 def test_tape_rebuilds_the_episode_exactly(tmp_path: Path, env_id: str, first_episode: bool) -> None:

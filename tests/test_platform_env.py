@@ -1,4 +1,4 @@
-"""Faithfulness of the native Platform (constants and rules of the public gym-platform package)."""
+"""Faithfulness of the native Platform (numbers from the reference, cycraig/gym-platform platform_env.py)."""
 
 from __future__ import annotations
 

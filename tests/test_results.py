@@ -20,7 +20,6 @@ PUBLISHED = {
     "platform": (50, ["--x", "episode", "--unfinished-curves", *ZERO]),
     "platform_buffer100k": (10, ["--x", "episode"]),
     "goal": (50, ["--x", "episode", *ZERO]),
-    "goal_lr": (50, ["--x", "episode", *ZERO]),
     "pendulum": (50, ZERO),
     "lunarlandercontinuous": (50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (50, ZERO),

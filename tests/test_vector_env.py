@@ -1,4 +1,4 @@
-"""Vectorised Platform/Goal reproduce single copies exactly; SAME_STEP autoreset like gymnasium."""
+"""Vectorised Platform/Goal/GoalXY reproduce single copies exactly; SAME_STEP autoreset like gymnasium."""
 
 from __future__ import annotations
 
@@ -40,7 +40,13 @@ def _run_and_compare(env_id: str, n: int, steps: int, check: int) -> int:
     return episodes
 
 
-CASES = [("Platform", 1, 150, 1), ("Platform", 64, 40, 6), ("Goal", 1, 150, 1), ("Goal", 64, 40, 6)]
+CASES = [
+    ("Platform", 1, 150, 1),
+    ("Platform", 64, 40, 6),
+    ("Goal", 1, 150, 1),
+    ("Goal", 64, 40, 6),
+    ("GoalXY", 16, 40, 3),
+]
 
 
 @pytest.mark.parametrize(("env_id", "n", "steps", "check"), CASES)
@@ -53,6 +59,8 @@ def test_types_spaces_and_bad_actions() -> None:
     assert isinstance(p, PlatformVectorEnv) and p.metadata["autoreset_mode"].name == "SAME_STEP"
     assert p.action_space.shape == (4, 6) and p.observation_space.shape == (4, 9)
     assert isinstance(make_vector_env("Goal", 2), GoalVectorEnv)
+    xy = make_vector_env("GoalXY", 2)
+    assert isinstance(xy, GoalVectorEnv) and all(type(c).__name__ == "GoalXYEnv" for c in xy.cores)
     p.reset()
     with pytest.raises(ValueError, match="flat action space"):
         p.step(np.zeros((3, 6)))

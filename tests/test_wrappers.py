@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -16,13 +18,14 @@ def test_layout() -> None:
     assert p.n_discrete == 3 and p.action_space.shape == (6,) and p.observation_space.shape == (9,)
     assert p.param_slices == [slice(3, 4), slice(4, 5), slice(5, 6)]
     np.testing.assert_array_equal(p.param_high, [30.0, 720.0, 430.0])
-    g = make_env("bounded_ddpg/Goal-v0")
-    assert isinstance(g, FlatParameterisedAction)
-    assert g.action_space.shape == (7,) and g.observation_space.shape == (17,)
-    assert g.param_slices == [slice(3, 5), slice(5, 6), slice(6, 7)]
+    for goal_id in ("bounded_ddpg/Goal-v0", "bounded_ddpg/GoalXY-v0"):
+        g = make_env(goal_id)
+        assert isinstance(g, FlatParameterisedAction)
+        assert g.action_space.shape == (7,) and g.observation_space.shape == (17,)
+        assert g.param_slices == [slice(3, 5), slice(5, 6), slice(6, 7)]
 
 
-@pytest.mark.parametrize("env_id", ["Platform", "Goal"])
+@pytest.mark.parametrize("env_id", ["Platform", "Goal", "GoalXY"])
 def test_round_trip_and_exact_boundaries(env_id: str) -> None:
     env = make_env(env_id)
     assert isinstance(env, FlatParameterisedAction)
@@ -51,21 +54,47 @@ def test_observations_are_rescaled() -> None:
     obs, _ = p.reset()
     raw = np.array([0.018957, 0, 0.222222, 0, 0.909091, 1, 0.957447, 0, 0])
     np.testing.assert_allclose(obs, 2 * raw - 1, atol=2e-6)
-    g = make_env("Goal", seed=0)
-    obs, _ = g.reset()
-    assert obs.shape == (17,) and np.all(np.abs(obs) <= 1.0)
 
 
-def test_goal_features() -> None:
+# --- Goal's learner inputs: MP-DQN's (cycraig/MP-DQN common/goal_domain.py and common/wrappers.py) ---
+
+
+def test_goal_features_by_hand() -> None:
     o = np.zeros(14)
-    o[5:7], o[10:12] = (15.0, 1.0), (5.0, 1.0)  # keeper straight ahead of the ball
-    np.testing.assert_allclose(goal_features(o), [-1.0, 0.0, 1.0])
-    o[5:7], o[10:12] = (15.0, 2.0), (10.0, 0.0)  # the ray ball -> keeper meets x = 20 at y = 4
-    np.testing.assert_allclose(goal_features(o)[2], 4.0)
-    o[5:7], o[10:12] = (5.0, 0.0), (10.0, 0.0)  # keeper behind the ball: the top of the range
+    o[5:7], o[10:12] = (15.0, 2.0), (10.0, 0.0)  # keeper ahead of the ball
+    # (ball - keeper) / |.| = (-5, -2) / sqrt(29); the line ball-keeper, y = 0.4 x - 4, meets x = 20 at 4
+    np.testing.assert_allclose(goal_features(o), [-5 / math.sqrt(29), -2 / math.sqrt(29), 4.0])
+    o[5:7], o[10:12] = (5.0, 0.0), (10.0, 2.0)  # keeper behind the ball: the same line rule, y = 0.4 x - 2
+    np.testing.assert_allclose(goal_features(o), [5 / math.sqrt(29), 2 / math.sqrt(29), 6.0])
+    o[5:7], o[10:12] = (10.0, 1.0), (10.0, 3.0)  # the same x, keeper below the ball
+    np.testing.assert_allclose(goal_features(o), [0.0, 1.0, -7.01])
+    o[5:7] = (10.0, 5.0)  # the same x, keeper above
+    np.testing.assert_allclose(goal_features(o), [0.0, -1.0, 7.01])
+    o[5:7], o[10:12] = (10.001, 5.0), (10.0, 0.0)  # a steep line: clipped to [-7.01, 14.02]
     assert goal_features(o)[2] == 14.02
-    batch = np.stack([o, o])
-    np.testing.assert_array_equal(goal_features(batch)[1], goal_features(o))
+    o[5:7] = (10.001, -5.0)
+    assert goal_features(o)[2] == -7.01
+    batch = np.stack([o, np.roll(o, 1)])
+    np.testing.assert_array_equal(goal_features(batch)[0], goal_features(o))
+
+
+@pytest.mark.parametrize("env_id", ["Goal", "GoalXY"])
+def test_goal_observation_uses_the_reference_bounds_unclipped(env_id: str) -> None:
+    env = make_env(env_id)
+    assert isinstance(env, FlatParameterisedAction)
+    pi = math.pi
+    raw = np.array([10, 7.5, 0.5, -0.5, pi / 2, 20, -15, 1, -1, -pi, 0, 15, 1.5, -2.7], np.float32)
+    # x in [0, 20], y in [-15, 15], player/keeper velocities +-1, facings +-pi, ball velocity +-3
+    expected = [0, 0.5, 0.5, -0.5, 0.5, 1, -1, 1, -1, -1, -1, 1, 0.5, -0.9]
+    # features: (ball - keeper) = (-20, 30) / 36.06; the line through both meets x = 20 at -15 -> -7.01
+    expected += [-20 / math.sqrt(1300), 30 / math.sqrt(1300), -1.0]
+    np.testing.assert_allclose(env.obs_map(raw), expected, atol=1e-6)
+    raw[4], raw[10] = 2 * pi, 21.0  # outside the reference's box: not clipped, as ScaledStateWrapper
+    out = env.obs_map(raw)
+    assert out[4] == pytest.approx(2.0, abs=1e-6) and out[10] == pytest.approx(1.1, abs=1e-6)
+    assert env.observation_space.contains(out)
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (17,) and np.all(np.abs(obs) <= 1.0) and env.observation_space.contains(obs)
 
 
 def test_make_env_seed_is_used_by_the_first_reset() -> None:

@@ -39,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 from bounded_ddpg import agents, lock, resume, schema_help, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
-from bounded_ddpg.envs.factory import make_env
+from bounded_ddpg.envs.factory import make_env, reports_goals
 from bounded_ddpg.logger import (
     RunLogger,
     WriteError,
@@ -179,7 +179,7 @@ def _build(
     for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
         mode = "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
-        logger = RunLogger(run_dir, configs[m], cfg.env.name == "Goal", meta, mode, offsets)
+        logger = RunLogger(run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets)
         members.append(Member(spec.label, seed, train_env, eval_env, logger))
         log.info("run directory: %s (%s)", run_dir, mode)
     trainer = Trainer(cfg, agent, replay, members)

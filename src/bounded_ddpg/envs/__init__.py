@@ -1,10 +1,11 @@
 """Native parameterised-action environments and their gymnasium registration.
 
-``bounded_ddpg/Platform-v0`` and ``bounded_ddpg/Goal-v0`` are the native environments (a
+``bounded_ddpg/Platform-v0``, ``bounded_ddpg/Goal-v0`` (the published task, as the reference code runs it) and
+``bounded_ddpg/GoalXY-v0`` (a corrected variant, not the published task) are the native environments (a
 ``Tuple(Discrete(K), params)`` action); ``bounded_ddpg/PlatformFlat-v0`` and ``bounded_ddpg/GoalFlat-v0``
-are the same tasks seen through one flat Box action in [-1, 1]^(K+P) (argmax of the K scores picks the
+are Platform and Goal seen through one flat Box action in [-1, 1]^(K+P) (argmax of the K scores picks the
 action, the rest are its parameters; :func:`bounded_ddpg.envs.factory.make_env`), for any Box learner
-(CleanRL, SB3, ...). All four are registered on import, idempotently. Their time limits (200 / 100 agent
+(CleanRL, SB3, ...). All are registered on import, idempotently. Their time limits (200 / 100 agent
 steps) live inside the environments, so ``gymnasium.make`` adds no TimeLimit of its own.
 
 Gymnasium 1.x has no plugin entry points (its ``gymnasium.envs`` entry-point loader was removed in 1.0),
@@ -19,15 +20,18 @@ import gymnasium as gym
 
 PLATFORM_ID = "bounded_ddpg/Platform-v0"
 GOAL_ID = "bounded_ddpg/Goal-v0"
+GOALXY_ID = "bounded_ddpg/GoalXY-v0"
+GOAL_IDS = (GOAL_ID, GOALXY_ID)
 PLATFORM_FLAT_ID = "bounded_ddpg/PlatformFlat-v0"
 GOAL_FLAT_ID = "bounded_ddpg/GoalFlat-v0"
 
 
 def register_envs() -> None:
-    """Register Platform and Goal, and their flat-Box views, with gymnasium unless already registered."""
+    """Register Platform, Goal, GoalXY and the flat-Box views with gymnasium unless already registered."""
     specs: dict[str, tuple[str, dict[str, str]]] = {
         PLATFORM_ID: ("bounded_ddpg.envs.platform_env:PlatformEnv", {}),
         GOAL_ID: ("bounded_ddpg.envs.goal_env:GoalEnv", {}),
+        GOALXY_ID: ("bounded_ddpg.envs.goal_env:GoalXYEnv", {}),
         # the flat views are what make_env builds (the env wrapped in FlatParameterisedAction)
         PLATFORM_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": PLATFORM_ID}),
         GOAL_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": GOAL_ID}),
@@ -39,4 +43,12 @@ def register_envs() -> None:
 
 register_envs()
 
-__all__ = ["GOAL_FLAT_ID", "GOAL_ID", "PLATFORM_FLAT_ID", "PLATFORM_ID", "register_envs"]
+__all__ = [
+    "GOALXY_ID",
+    "GOAL_FLAT_ID",
+    "GOAL_ID",
+    "GOAL_IDS",
+    "PLATFORM_FLAT_ID",
+    "PLATFORM_ID",
+    "register_envs",
+]

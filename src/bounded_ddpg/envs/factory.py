@@ -1,6 +1,6 @@
 """One door to every environment the toolkit trains on: :func:`make_env`.
 
-Parameterised tasks (Platform, Goal) come back wrapped in
+Parameterised tasks (Platform, Goal, GoalXY) come back wrapped in
 :class:`~bounded_ddpg.envs.wrappers.FlatParameterisedAction` (one flat Box action in [-1, 1]); Box tasks
 come back as plain ``gymnasium.make`` environments with their registered TimeLimit. MuJoCo tasks get their
 ``MUJOCO_LOG.TXT`` redirected out of the working directory (MuJoCo's default log handler writes that
@@ -16,10 +16,17 @@ from typing import Any
 
 import gymnasium as gym
 
-from bounded_ddpg.envs import GOAL_ID, PLATFORM_ID
+from bounded_ddpg.envs import GOAL_ID, GOAL_IDS, GOALXY_ID, PLATFORM_ID
 from bounded_ddpg.envs.wrappers import FlatParameterisedAction
 
-PARAMETERISED = {PLATFORM_ID: PLATFORM_ID, GOAL_ID: GOAL_ID, "Platform": PLATFORM_ID, "Goal": GOAL_ID}
+PARAMETERISED = {
+    PLATFORM_ID: PLATFORM_ID,
+    GOAL_ID: GOAL_ID,
+    GOALXY_ID: GOALXY_ID,
+    "Platform": PLATFORM_ID,
+    "Goal": GOAL_ID,
+    "GoalXY": GOALXY_ID,
+}
 BOX_TASKS = {  # id -> the gymnasium extra it needs (None: core gymnasium)
     "Pendulum-v1": None,
     "MountainCarContinuous-v0": None,
@@ -32,12 +39,17 @@ MUJOCO_LOG_ENV = "BOUNDED_DDPG_MUJOCO_LOG"  # overrides where MuJoCo's log file 
 
 
 def canonical_id(env_id: str) -> str:
-    """The registered id for ``env_id`` (short names Platform / Goal allowed); ValueError if unknown."""
+    """The registered id for ``env_id`` (short names Platform, Goal, GoalXY too); ValueError if unknown."""
     if env_id in PARAMETERISED:
         return PARAMETERISED[env_id]
     if env_id in BOX_TASKS:
         return env_id
     raise ValueError(f"unknown environment id {env_id!r}; known ids: {', '.join(KNOWN_IDS)}")
+
+
+def reports_goals(env_id: str) -> bool:
+    """Whether runs on ``env_id`` report P(goal): Goal and GoalXY (their info carries ``goal``)."""
+    return canonical_id(env_id) in GOAL_IDS
 
 
 def mujoco_log_path() -> Path:
@@ -87,14 +99,14 @@ class _SeedFirstReset(gym.Wrapper[Any, Any, Any, Any]):
 def make_env(
     env_id: str, *, seed: int | None = None, render_mode: str | None = None, **kwargs: Any
 ) -> gym.Env[Any, Any]:
-    """Build a known environment: flat-Box wrapped for Platform/Goal, plain gymnasium for Box tasks.
+    """Build a known environment: flat-Box wrapped for Platform/Goal/GoalXY, plain gymnasium for Box tasks.
 
     ``seed``: used by the first ``reset()`` that names no seed, and seeds the action space. Extra keyword
     arguments go to ``gymnasium.make``. A missing optional extra raises ImportError naming the pip extra.
     """
     cid = canonical_id(env_id)
     env: gym.Env[Any, Any]
-    if cid in (PLATFORM_ID, GOAL_ID):
+    if cid in PARAMETERISED.values():
         env = gym.make(cid, render_mode=render_mode, **kwargs)
         # seeding inside, so that n_discrete / param_slices stay on the outermost wrapper
         return FlatParameterisedAction(env if seed is None else _SeedFirstReset(env, seed))

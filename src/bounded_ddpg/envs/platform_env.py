@@ -1,9 +1,10 @@
 """Platform (Masson, Ranchod & Konidaris, AAAI 2016), native gymnasium re-implementation.
 
-Source of every constant and rule: ``shared/reference/platform.md`` (facts of the public ``gym-platform``
-package, re-implemented here from those facts). Units are pixels and seconds; one substep is DT = 0.05 s.
-Positions are lower-left corners. One agent step is a macro action: ``run`` lasts 20 substeps, ``hop`` and
-``leap`` last until the player stands on a platform again; any terminal event ends it at once.
+Source of every constant and rule: the public reference implementation, gym-platform
+(github.com/cycraig/gym-platform, ``gym_platform/envs/platform_env.py``), re-implemented here from its
+facts. Units are pixels and seconds; one substep is DT = 0.05 s. Positions are lower-left corners. One
+agent step is a macro action: ``run`` lasts 20 substeps, ``hop`` and ``leap`` last until the player stands
+on a platform again; any terminal event ends it at once.
 
 Randomness: each substep consumes exactly four standard normals from the env's generator (block-buffered,
 see :mod:`bounded_ddpg.envs.streams`): two take-off noises, the player's vx noise and the enemy's dx noise,

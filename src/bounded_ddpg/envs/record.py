@@ -1,4 +1,4 @@
-"""Record one episode of Platform or Goal as a GIF (or MP4 when imageio-ffmpeg is installed).
+"""Record one episode of Platform, Goal or GoalXY as a GIF (or MP4 when imageio-ffmpeg is installed).
 
     python -m bounded_ddpg.envs.record --env Platform --policy scripted --seed 0 --out episode.gif
     python -m bounded_ddpg.envs.record --env Goal --policy random --seed 3 --out goal.gif --still goal.png
@@ -23,6 +23,7 @@ from bounded_ddpg.envs import GOAL_ID, PLATFORM_ID
 from bounded_ddpg.envs.actions import to_unit
 from bounded_ddpg.envs.factory import canonical_id, make_env
 from bounded_ddpg.envs.platform_env import PARAM_HIGH, PlatformEnv
+from bounded_ddpg.envs.wrappers import GOAL_LEARNER_HIGH, GOAL_LEARNER_LOW
 
 Policy = Callable[[np.ndarray], np.ndarray]
 
@@ -119,7 +120,8 @@ def platform_plan(seed: int, beam: int = 20, depth: int = 40) -> list[tuple[int,
 
 
 def scripted_policy(env_id: str, seed: int) -> Policy:
-    """Platform: replay :func:`platform_plan`; Goal: kick the ball to (32, +-7), away from the keeper."""
+    """Platform: replay :func:`platform_plan`. Goal / GoalXY: dribble (kick_to one unit ahead of the ball)
+    until the ball passes x = 12, then shoot_goal at the centre (scores in about a quarter of episodes)."""
     if canonical_id(env_id).endswith("Platform-v0"):
         plan = iter(platform_plan(seed))
 
@@ -132,17 +134,19 @@ def scripted_policy(env_id: str, seed: int) -> Policy:
         return platform
 
     def goal(obs: np.ndarray) -> np.ndarray:
-        keeper_above_ball = obs[6] > obs[11]  # rescaling keeps the order of the two y coordinates
-        y = -7.0 if keeper_above_ball else 7.0
-        kick = to_unit(np.array([32.0, y]), np.array([0.0, -15.0]), np.array([40.0, 15.0]))
-        return _flat_action(0, [*kick.tolist(), 0.0, 0.0])
+        lo, hi = GOAL_LEARNER_LOW[10], GOAL_LEARNER_HIGH[10]
+        ball_x = lo + (float(obs[10]) + 1.0) * (hi - lo) / 2.0  # undo the learner's rescaling
+        if ball_x < 12.0:
+            kick = to_unit(np.array([ball_x + 1.0, 0.0]), np.array([0.0, -15.0]), np.array([40.0, 15.0]))
+            return _flat_action(0, [*kick.tolist(), 0.0, 0.0])
+        return _flat_action(1, [0.0, 0.0, 0.0, 0.0])
 
     return goal
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Record one Platform or Goal episode as a GIF/MP4.")
-    parser.add_argument("--env", default="Platform", help="Platform | Goal (or a full bounded_ddpg/ id)")
+    parser = argparse.ArgumentParser(description="Record one Platform, Goal or GoalXY episode as a GIF/MP4.")
+    parser.add_argument("--env", default="Platform", help="Platform | Goal | GoalXY (or a full id)")
     parser.add_argument("--policy", choices=("scripted", "random"), default="scripted")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="episode.gif", help=".gif, or .mp4 when imageio-ffmpeg is installed")

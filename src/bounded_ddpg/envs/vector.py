@@ -1,8 +1,8 @@
-"""Many copies of Platform or Goal behind gymnasium's vector API, with flat-Box actions.
+"""Many copies of Platform, Goal or GoalXY behind gymnasium's vector API, with flat-Box actions.
 
 :class:`PlatformVectorEnv` steps N copies at once in numpy (:mod:`bounded_ddpg.envs.platform_batch`);
-:class:`GoalVectorEnv` loops over N single Goal copies (Goal's macro actions branch too much per copy to
-vectorise cheaply). Both: observation and action spaces as :class:`~bounded_ddpg.envs.wrappers.
+:class:`GoalVectorEnv` loops over N single Goal (or GoalXY) copies (Goal's macro actions branch too much
+per copy to vectorise cheaply). Both: observation and action spaces as :class:`~bounded_ddpg.envs.wrappers.
 FlatParameterisedAction`, autoreset mode SAME_STEP (``info["final_obs"]`` / ``info["_final_obs"]`` and
 ``info["final_info"]`` as gymnasium's SyncVectorEnv), and one generator per copy seeded like a single
 env, so copy i reproduces ``make_env(env_id)`` reset with the same seed, episode after episode.
@@ -18,10 +18,10 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from bounded_ddpg.envs import GOAL_ID, PLATFORM_ID
+from bounded_ddpg.envs import GOAL_IDS, GOALXY_ID, PLATFORM_ID
 from bounded_ddpg.envs.actions import validate_flat
 from bounded_ddpg.envs.factory import canonical_id, make_env
-from bounded_ddpg.envs.goal_env import GoalEnv
+from bounded_ddpg.envs.goal_env import GoalEnv, GoalXYEnv
 from bounded_ddpg.envs.platform_batch import CAUSES, PlatformBatch
 from bounded_ddpg.envs.platform_env import PlatformEnv
 from bounded_ddpg.envs.wrappers import FlatParameterisedAction
@@ -130,11 +130,15 @@ class PlatformVectorEnv(_FlatVectorEnv):
 
 
 class GoalVectorEnv(_FlatVectorEnv):
-    """N Goal copies, a batched Python loop over single copies. info: ``substeps``, ``goal`` arrays."""
+    """N Goal copies (``xy=True``: GoalXY), a batched Python loop over single copies.
 
-    def __init__(self, num_envs: int) -> None:
-        super().__init__(GoalEnv(), num_envs)
-        self.copies = [FlatParameterisedAction(GoalEnv()) for _ in range(num_envs)]
+    info: ``substeps``, ``goal`` arrays.
+    """
+
+    def __init__(self, num_envs: int, xy: bool = False) -> None:
+        kind = GoalXYEnv if xy else GoalEnv
+        super().__init__(kind(), num_envs)
+        self.copies = [FlatParameterisedAction(kind()) for _ in range(num_envs)]
         self.cores = [c.unwrapped for c in self.copies]
 
     def _raw_reset(self, i: int, seed: int | None) -> np.ndarray:
@@ -167,15 +171,19 @@ class GoalVectorEnv(_FlatVectorEnv):
 
 
 def make_vector_env(env_id: str, num_envs: int, seeds: list[int] | None = None) -> VectorEnv[Any, Any, Any]:
-    """Platform/Goal: the native vector envs; Box tasks: SyncVectorEnv (SAME_STEP) of :func:`make_env`.
+    """Platform/Goal/GoalXY: the native vector envs; Box tasks: SyncVectorEnv (SAME_STEP) of :func:`make_env`.
 
     ``seeds`` (one per copy) are used by the first ``reset()`` that names no seed.
     """
     cid = canonical_id(env_id)
     if seeds is not None and len(seeds) != num_envs:
         raise ValueError(f"{len(seeds)} seeds for {num_envs} copies")
-    if cid in (PLATFORM_ID, GOAL_ID):
-        venv: _FlatVectorEnv = PlatformVectorEnv(num_envs) if cid == PLATFORM_ID else GoalVectorEnv(num_envs)
+    if cid == PLATFORM_ID or cid in GOAL_IDS:
+        venv: _FlatVectorEnv
+        if cid == PLATFORM_ID:
+            venv = PlatformVectorEnv(num_envs)
+        else:
+            venv = GoalVectorEnv(num_envs, xy=cid == GOALXY_ID)
         venv.pending_seed = None if seeds is None else list(seeds)
         return venv
     per_copy: list[int | None] = list(seeds) if seeds is not None else [None] * num_envs

@@ -1,11 +1,19 @@
 """The flat-Box view of a parameterised-action environment (PA-DDPG; Hausknecht & Stone 2016).
 
 Actions: one ``Box(-1, 1, (K + P,), float32)``: K discrete scores, then every parameter rescaled from its
-bounds to [-1, 1] in the Tuple's order (:mod:`bounded_ddpg.envs.actions`). Observations: rescaled to
-[-1, 1] from the environment's bounds; for Goal, first three standard learner features are appended
-(unit vector keeper -> ball, and the y at which the ray from the ball through the keeper meets the goal
-line, clipped to [-7.01, 14.02], as in MP-DQN's Goal wrapper). The functions work on a single
-observation or a batch, elementwise, so :mod:`bounded_ddpg.envs.vector` produces identical numbers.
+bounds to [-1, 1] in the Tuple's order (:mod:`bounded_ddpg.envs.actions`).
+
+Observations. Platform: rescaled to [-1, 1] from the environment's bounds (clipped). Goal and GoalXY:
+exactly the inputs of MP-DQN's Goal learners (github.com/cycraig/MP-DQN, ``common/goal_domain.py``
+GoalObservationWrapper, then ``common/wrappers.py`` ScaledStateWrapper): three learner features appended
+after the 14 numbers (:func:`goal_features`), and all 17 mapped by 2 (s - low) / (high - low) - 1 with the
+reference's bounds (gym-goal ``config.py``: positions x in [0, 20], y in [-15, 15], player and keeper
+velocities +-1, facings +-pi, ball velocity +-3; features +-1, +-1 and [-7.01, 14.02]; float32, as the
+reference's spaces hold them). Not clipped, as there: the result lies in [-1, 1] whenever the state is
+inside the reference's box, which the reference does not enforce (the player's facing is never wrapped,
+the keeper can pass the goal line), so the observation space is that box's image of the environment's
+containment box. The functions work on a single observation or a batch, elementwise, so
+:mod:`bounded_ddpg.envs.vector` produces identical numbers.
 """
 
 from __future__ import annotations
@@ -17,49 +25,68 @@ import numpy as np
 from gymnasium import spaces
 
 from bounded_ddpg.envs.actions import ParamAction, flat_layout, to_env_units, validate_flat
-from bounded_ddpg.envs.goal_physics import GOAL_HALF, PITCH_X
+from bounded_ddpg.envs.goal_env import GoalEnv
+from bounded_ddpg.envs.goal_physics import GOAL_HALF, OBS_HIGH, OBS_LOW, PITCH_X
 
 GOAL_FEATURE_LOW = np.array([-1.0, -1.0, -GOAL_HALF])
 GOAL_FEATURE_HIGH = np.array([1.0, 1.0, 2.0 * GOAL_HALF])
+# the 17 rescaling bounds of MP-DQN's Goal learners, float32-rounded as its Box spaces store them
+GOAL_LEARNER_LOW = np.concatenate([OBS_LOW, GOAL_FEATURE_LOW]).astype(np.float32).astype(np.float64)
+GOAL_LEARNER_HIGH = np.concatenate([OBS_HIGH, GOAL_FEATURE_HIGH]).astype(np.float32).astype(np.float64)
 
 
 def goal_features(obs: np.ndarray) -> np.ndarray:
-    """The three learner features of Goal observations (..., 14) -> (..., 3), float64."""
+    """MP-DQN's three learner features of Goal observations (..., 14) -> (..., 3), float64.
+
+    (ball - keeper) / |ball - keeper| (2 numbers; (0, 0) if the two coincide, which decollision
+    prevents), then the keeper's projection onto the goal line: the y at which the line through the ball
+    and the keeper meets x = 20, clipped to [-7.01, 14.02]; when keeper and ball share an x, -7.01 if the
+    keeper is below the ball, else 7.01.
+    """
     o = np.asarray(obs, dtype=np.float64)
     kx, ky, bx, by = o[..., 5], o[..., 6], o[..., 10], o[..., 11]
     dx, dy = bx - kx, by - ky
-    norm = np.hypot(dx, dy)
+    norm = np.sqrt(dx * dx + dy * dy)
     safe = np.where(norm > 0.0, norm, 1.0)
-    ux, uy = np.where(norm > 0.0, dx / safe, 1.0), np.where(norm > 0.0, dy / safe, 0.0)
-    ahead = kx - bx > 1e-9  # the keeper is between the ball and the goal line
-    slope = np.where(ahead, (ky - by) / np.where(ahead, kx - bx, 1.0), 0.0)
-    proj = np.where(ahead, by + slope * (PITCH_X - bx), GOAL_FEATURE_HIGH[2])
-    proj = np.clip(proj, GOAL_FEATURE_LOW[2], GOAL_FEATURE_HIGH[2])
+    ux, uy = dx / safe, dy / safe
+    same_x = kx == bx
+    grad = (ky - by) / np.where(same_x, 1.0, kx - bx)
+    y_int = by - grad * bx
+    proj = np.clip(grad * PITCH_X + y_int, -GOAL_HALF, 2.0 * GOAL_HALF)
+    proj = np.where(same_x, np.where(ky < by, -GOAL_HALF, GOAL_HALF), proj)
     return np.stack([ux, uy, proj], axis=-1)
 
 
-def rescale(obs: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """2 (s - low) / (high - low) - 1 elementwise, clipped to [-1, 1], as float32."""
-    s = np.asarray(obs, dtype=np.float64)
-    return np.clip(2.0 * (s - low) / (high - low) - 1.0, -1.0, 1.0).astype(np.float32)
+def rescale(obs: np.ndarray, low: np.ndarray, high: np.ndarray, clip: bool = True) -> np.ndarray:
+    """2 (s - low) / (high - low) - 1 elementwise (clipped to [-1, 1] when ``clip``), as float32."""
+    s = 2.0 * (np.asarray(obs, dtype=np.float64) - low) / (high - low) - 1.0
+    return (np.clip(s, -1.0, 1.0) if clip else s).astype(np.float32)
 
 
 class ObsMap:
-    """Raw observation (..., n) -> learner observation (..., m) in [-1, 1] for one environment kind."""
+    """Raw observation (..., n) -> learner observation (..., m) for one environment kind.
 
-    def __init__(self, space: spaces.Box, goal_features: bool) -> None:
-        self.goal = goal_features
-        low = np.asarray(space.low, dtype=np.float64)
-        high = np.asarray(space.high, dtype=np.float64)
-        if goal_features:
-            low, high = np.concatenate([low, GOAL_FEATURE_LOW]), np.concatenate([high, GOAL_FEATURE_HIGH])
-        self.low, self.high = low, high
-        self.space = spaces.Box(-1.0, 1.0, (low.size,), np.float32)
+    ``goal``: MP-DQN's 17 Goal inputs (features appended, the reference's bounds, not clipped); otherwise
+    the environment's own bounds, clipped to [-1, 1].
+    """
+
+    def __init__(self, space: spaces.Box, goal: bool) -> None:
+        self.goal = goal
+        raw_low = np.asarray(space.low, dtype=np.float64)
+        raw_high = np.asarray(space.high, dtype=np.float64)
+        if goal:
+            self.low, self.high = GOAL_LEARNER_LOW, GOAL_LEARNER_HIGH
+            box_low = rescale(np.concatenate([raw_low, GOAL_FEATURE_LOW]), self.low, self.high, False)
+            box_high = rescale(np.concatenate([raw_high, GOAL_FEATURE_HIGH]), self.low, self.high, False)
+            self.space = spaces.Box(box_low, box_high, dtype=np.float32)
+        else:
+            self.low, self.high = raw_low, raw_high
+            self.space = spaces.Box(-1.0, 1.0, (raw_low.size,), np.float32)
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         raw = np.asarray(obs, dtype=np.float64)
         if self.goal:
-            raw = np.concatenate([raw, goal_features(raw)], axis=-1)
+            return rescale(np.concatenate([raw, goal_features(raw)], axis=-1), self.low, self.high, False)
         return rescale(raw, self.low, self.high)
 
 
@@ -76,7 +103,7 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
         self.dim = self.n_discrete + self.param_low.size
         self.action_space = spaces.Box(-1.0, 1.0, (self.dim,), np.float32)
         assert isinstance(env.observation_space, spaces.Box)
-        self.obs_map = ObsMap(env.observation_space, goal_features=env.observation_space.shape == (14,))
+        self.obs_map = ObsMap(env.observation_space, goal=isinstance(env.unwrapped, GoalEnv))
         self.observation_space = self.obs_map.space
 
     def action(self, flat: Any) -> ParamAction:
