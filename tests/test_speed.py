@@ -118,7 +118,8 @@ def test_finished_members_leave_the_batch(
     ] * 3
     assert len(set(ends)) == 3, ends  # three different ends: the batch shrank twice
     assert sizes == [2, 1]
-    train_steps = [steps[2 * m][0] for m in range(3)]  # envs are made in (train, eval) pairs per member
+    pairs = steps[-6:]  # the members' envs, made last, in (train, eval) pairs (a probe env may come first)
+    train_steps = [pairs[2 * m][0] for m in range(3)]
     assert train_steps == ends
 
 
