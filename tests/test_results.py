@@ -24,6 +24,7 @@ PUBLISHED = {
     "lunarlandercontinuous": (50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (50, ZERO),
     "pdqn_platform": (10, ["--x", "episode"]),
+    "mpdqn_platform": (10, ["--x", "episode"]),
 }
 
 
