@@ -23,6 +23,8 @@ PUBLISHED = {
     "pendulum": (50, ZERO),
     "lunarlandercontinuous": (50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (50, ZERO),
+    "pdqn_platform": (10, ["--x", "episode"]),
+    "mpdqn_platform": (10, ["--x", "episode"]),
 }
 
 
