@@ -13,7 +13,7 @@ from bounded_ddpg.agents import TD3
 from bounded_ddpg.agents.td3 import TwinCritic
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch
-from test_agent import random_batch
+from test_agent import actor_grads, random_batch
 
 
 def make_td3(
@@ -38,10 +38,6 @@ def twin(agent: TD3, target: bool = False) -> TwinCritic:
     critic = agent.critic_target if target else agent.critic
     assert isinstance(critic, TwinCritic)
     return critic
-
-
-def actor_grads(agent: TD3) -> list[torch.Tensor]:
-    return [p.grad.clone() for p in agent.actor.parameters()]  # type: ignore[union-attr]
 
 
 @settings(max_examples=30, deadline=None)

@@ -26,6 +26,17 @@ from bounded_ddpg.replay import Batch
 from bounded_ddpg.seeding import torch_generator
 
 
+def member_transforms(
+    transform: transforms.SpecLike | Sequence[transforms.SpecLike], seeds: Sequence[int]
+) -> list[transforms.SpecLike]:
+    """Each member's transform: one for all members, or exactly one per member (else ValueError)."""
+    if isinstance(transform, str | transforms.Spec):
+        return [transform] * len(seeds)
+    if len(transform) != len(seeds):
+        raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
+    return list(transform)
+
+
 @torch.no_grad()
 def clip_grad_norm_per_member(params: Sequence[Tensor], max_norm: float) -> None:
     """Scale each member's gradient so that its L2 norm over all of ``params`` is at most max_norm."""
@@ -57,13 +68,9 @@ class DDPG:
     ) -> None:
         if cfg.actor_grad not in ACTOR_GRADS:
             raise ValueError(f"unknown actor_grad {cfg.actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
-        if not isinstance(transform, str | transforms.Spec) and len(transform) != len(seeds):
-            raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
         self.seeds = list(seeds)
-        self.member_transforms: list[transforms.SpecLike] = (
-            [transform] * len(seeds) if isinstance(transform, str | transforms.Spec) else list(transform)
-        )
+        self.member_transforms = member_transforms(transform, seeds)
         self.shape_args = dict(obs_dim=obs_dim, low=low, high=high, n_discrete=n_discrete, device=device)
         self.transform = transforms.make(transform, low, high).to(self.device)
         self.low, self.high = self.transform.low, self.transform.high

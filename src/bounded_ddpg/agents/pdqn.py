@@ -44,7 +44,7 @@ from torch import Tensor, nn
 
 from bounded_ddpg import transforms
 from bounded_ddpg.actor_step import Metrics
-from bounded_ddpg.agents.ddpg import DDPG
+from bounded_ddpg.agents.ddpg import DDPG, member_transforms
 from bounded_ddpg.config import ACTOR_GRADS, AgentConfig, ConfigError
 from bounded_ddpg.networks import ACTIVATIONS, MemberLinear
 from bounded_ddpg.noise import Exploration
@@ -252,8 +252,6 @@ class PDQN(DDPG):
         # DDPG.__init__ is not called: both networks have other shapes and the transform other bounds.
         if cfg.actor_grad not in ACTOR_GRADS:
             raise ValueError(f"unknown actor_grad {cfg.actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
-        if not isinstance(transform, str | transforms.Spec) and len(transform) != len(seeds):
-            raise ValueError(f"{len(transform)} transforms for {len(seeds)} members: give one per member")
         if n_discrete <= 0:
             raise ConfigError(
                 f"agent={cfg.name} needs a parameterised env (a discrete choice with continuous "
@@ -271,9 +269,7 @@ class PDQN(DDPG):
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
         self.n_discrete, self.tau_param = n_discrete, tau_param
         self.seeds = list(seeds)
-        self.member_transforms: list[transforms.SpecLike] = (
-            [transform] * len(seeds) if isinstance(transform, str | transforms.Spec) else list(transform)
-        )
+        self.member_transforms = member_transforms(transform, seeds)
         self.shape_args = dict(obs_dim=obs_dim, low=low, high=high, n_discrete=n_discrete, device=device,
                                param_slices=param_slices)  # fmt: skip
         # train.py and evaluation clip to the whole flat box; the transform sees only the parameters.
