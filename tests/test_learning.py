@@ -2,8 +2,8 @@
 
 Random and untrained policies score about -1200 to -1500 on Pendulum; a swing-up policy scores above -200.
 With small networks the invert and identity agents reach about -150 after 6000-8000 steps (about 15-25 s on
-one core; TD3 + invert, seed 0: -1406 at step 0, -824 at 6000, -143 at 8000), so the bound -400 on the
-10-episode final evaluation leaves a margin and still fails for a broken update.
+one core; TD3 + invert, seed 0, evaluated every 2000 steps: -1406 at step 0, -824 at 6000, -143 at 8000), so
+the bound -400 on the 10-episode final evaluation leaves a margin and still fails for a broken update.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ class Trainer:
                     self.periodic_eval([a and not r for a, r in zip(self.active(), reached)])
                 if any(reached):
                     self.finish(reached)
-                compacted = not all(self.active()) and self.compact()  # ended members leave the batch
+                compacted = self.compact()  # members that ended leave the batch
                 if compacted:
                     agent, members = self.agent, self.members
                 # A checkpoint right after a member leaves keeps resumes exact: the remaining members'
