@@ -62,6 +62,23 @@ def test_offline_runs_land_in_their_run_directories_one_per_job(cli: Cli, tmp_pa
     assert not (tmp_path / "wandb").exists()
 
 
+def test_wandb_groups_are_report_cells(cli: Cli, tmp_path: Path) -> None:
+    """Group <env>/<agent>/<transform label>: two penalty coefficients, or DDPG and TD3, never share one."""
+    result = cli("-m", "agent=ddpg,td3", "env=Pendulum", "transform=penalty", "transform.coef=0.5,1.0",
+                 "wandb.mode=offline", *TINY)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    groups = set()
+    for run in run_dirs(tmp_path / "runs"):
+        (records,) = (run / "wandb").glob("offline-run-*/run-*.wandb")
+        data = records.read_bytes()  # the run record holds its group and name as plain strings
+        cells = [f"Pendulum/{a}/penalty{c}".encode() for a in ("ddpg", "td3") for c in ("(coef=0.5)", "")]
+        found = {g for g in cells if g in data}
+        group = max(found, key=len)  # "Pendulum/ddpg/penalty" is a prefix of the coef=0.5 group
+        assert group.decode().replace("/", "-") + "-seed0" in data.decode(errors="replace")  # the run's name
+        groups.add(group)
+    assert len(groups) == 4
+
+
 def test_unknown_wandb_mode_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     result = cli("wandb.mode=foo", *TINY)
     assert result.returncode != 0

@@ -201,6 +201,13 @@ def unreachable(url: str, timeout: float) -> str | None:
         return f"{host}:{port}: {e}"
 
 
+def wandb_group_and_name(config: dict[str, Any], label: str) -> tuple[str, str]:
+    """W&B group ``<env>/<agent>/<transform label>`` and run name ``<env>-<agent>-<label>-seed<k>``: one
+    group per report cell, so DDPG and TD3, or two penalty coefficients, never share one."""
+    env, agent, seed = config["env"]["name"], config["agent"]["name"], config["seed"]
+    return f"{env}/{agent}/{label}", f"{env}-{agent}-{label}-seed{seed}"
+
+
 class WandbSink:
     """One W&B run per run directory; offline files land in ``<run dir>/wandb/``."""
 
@@ -252,12 +259,14 @@ class RunLogger:
         meta: dict[str, Any],
         mode: str = "new",
         offsets: Mapping[str, int] | None = None,
+        label: str | None = None,
     ) -> None:
         """``meta``: fields every summary.json carries (versions, git_commit); see docs/run-directory.md.
 
         ``mode``: ``new`` creates the directory; ``resume`` cuts metrics.csv and eval.csv back to
         ``offsets`` (their byte sizes at the checkpoint; None: no checkpoint, back to empty) and continues
         them and the W&B run; ``done`` (a member that already finished) leaves every file as it is.
+        ``label``: the transform's label (``penalty(coef=0.1)``; default: its name), for W&B's names.
         """
         self.run_dir, self.config, self.p_goal, self.meta = run_dir, config, p_goal, meta
         self.closed = mode == "done"  # close() wrote the final summary.json (or nothing is to be written)
@@ -276,8 +285,7 @@ class RunLogger:
         self.eval = CsvLog(run_dir / "eval.csv", eval_cols)
         self.wandb: WandbSink | None = None
         if config["wandb"]["mode"] != "disabled" and mode != "done":
-            env, transform, seed = config["env"]["name"], config["transform"]["name"], config["seed"]
-            group, name = f"{env}/{transform}", f"{env}-{transform}-seed{seed}"
+            group, name = wandb_group_and_name(config, label or config["transform"]["name"])
             self.wandb = WandbSink(config, run_dir, group, name, resume=mode == "resume")
 
     def offsets(self) -> dict[str, int]:

@@ -179,7 +179,7 @@ def _build(
     for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
         mode = "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
-        logger = RunLogger(run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets)
+        logger = RunLogger(run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets, spec.label)
         members.append(Member(spec.label, seed, train_env, eval_env, logger))
         log.info("run directory: %s (%s)", run_dir, mode)
     trainer = Trainer(cfg, agent, replay, members)
