@@ -3,8 +3,10 @@
 Reads run directories (docs/run-directory.md) or a W&B project/sweep into RunRecords (runs.py), groups them
 into cells (env, transform, any `--by` config keys) and computes each cell's statistics (stats.py), writes
 table.md / table.tex / table.csv (tables.py) and curves.png / curves.pdf (plots.py). Runs that are not
-`finished`, malformed directories and missing seeds are listed in a footer, never averaged in. The report
-imports nothing of the training code. See docs/report.md.
+`finished`, malformed directories and missing seeds are listed in a footer, never averaged in. `--main`
+writes the paper's main table instead (main_table.py, main_render.py, published.py: agent x transform rows,
+one column per env) and its figure (figure.py: a panel per agent and env). The report imports nothing of
+the training code. See docs/report.md.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bounded_ddpg.report import plots, tables
+from bounded_ddpg.report import figure, main_render, main_table, plots, tables
 from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
     FINISHED,
@@ -70,7 +70,13 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         default=None,
         help="transform that P(improvement) compares against (default: identity, if present)",
     )
-    p.add_argument("--x", choices=["step", "episode"], default="step", help="x axis of the learning curves")
+    p.add_argument(
+        "--main",
+        action="store_true",
+        help="paper mode: one main table (agent x transform rows, one column per env) with published "
+        "reference rows, and one figure (a panel per agent and env): main.{md,tex,csv}, figure.{png,pdf}",
+    )
+    p.add_argument("--x", choices=["step", "episode"], help="x axis of the learning curves (default: step)")
     p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
     p.add_argument(
@@ -102,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--reps must be positive, got {a.reps}")
     if missing := [str(p) for p in a.paths if not p.exists()]:
         parser.error(f"path does not exist: {', '.join(missing)}")
+    other = {"--by": a.by, "--baseline": a.baseline, "--x": a.x, "--unfinished-curves": a.unfinished_curves}
+    if a.main and (given := [flag for flag, value in other.items() if value]):
+        parser.error(
+            f"--main cannot be combined with {', '.join(given)}: a main-table cell is one (agent, transform, "
+            "env) experiment, never split by config keys, with no P(> baseline) column, and the figure "
+            "chooses each panel's x axis from its runs' budget; use the ordinary report for these"
+        )
     if files := [str(p) for p in a.paths if not p.is_dir()]:
         parser.error(f"not a directory: {', '.join(files)} (give run directories, or folders holding them)")
     found: list[RunRecord | Problem] = [read_run_dir(d) for p in a.paths for d in find_run_dirs(p)]
@@ -114,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"malformed, excluded: {p.source}: {p.reason}" for p in found if isinstance(p, Problem)]
     if not records:
         parser.error("no readable runs:\n" + "\n".join(problems))
+    if a.main:
+        return write_main(parser, a, records, problems)
     keys = sorted({k for r in records for k in leaf_paths(r.config)})
     if bad := [k for k in a.by if k not in keys]:
         parser.error(
@@ -143,9 +158,36 @@ def main(argv: list[str] | None = None) -> int:
         (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
         (a.out / "table.tex").write_text(tables.render_latex(rows, info))
         (a.out / "table.csv").write_text(tables.render_csv(rows, info))
-        ordered = curve_panels(records, a.x, by, a.unfinished_curves)
-        plots.plot_curves(ordered, a.x, a.out, a.reps, a.seed)
+        ordered = curve_panels(records, a.x or "step", by, a.unfinished_curves)
+        plots.plot_curves(ordered, a.x or "step", a.out, a.reps, a.seed)
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
     print(f"\nwrote {a.out}/table.md, table.tex, table.csv, curves.png, curves.pdf")
+    return 0
+
+
+def write_main(
+    parser: argparse.ArgumentParser, a: argparse.Namespace, records: list[RunRecord], problems: list[str]
+) -> int:
+    """`--main`: main.md / main.tex / main.csv and figure.png / figure.pdf; exit 1, nothing written, when
+    an (env, agent) holds runs of several experiments (or, with --strict, when anything is noted)."""
+    try:
+        table = main_table.build(records, problems, a.reps, a.seed)
+    except main_table.MixedExperiments as e:
+        print(e, file=sys.stderr)
+        return 1
+    if a.strict and table.notes:
+        print("report --main --strict: refusing to write a report over incomplete results:", file=sys.stderr)
+        print("\n".join(f"- {n}" for n in table.notes), file=sys.stderr)
+        return 1
+    print(main_render.render_text(table), end="")
+    try:
+        a.out.mkdir(parents=True, exist_ok=True)
+        (a.out / "main.md").write_text(main_render.render_markdown(table))
+        (a.out / "main.tex").write_text(main_render.render_latex(table))
+        (a.out / "main.csv").write_text(main_render.render_csv(table))
+        figure.plot_figure(figure.layout(records), a.out, a.reps, a.seed)
+    except OSError as e:
+        parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    print(f"\nwrote {a.out}/main.md, main.tex, main.csv, figure.png, figure.pdf")
     return 0

@@ -44,6 +44,7 @@ def _record(
         source, s["env"], s["transform"], seed, s["status"], config, ret, num(fe.get("p_goal")),
         num(diag.get("frac_at_bounds")), num(diag.get("frac_out_of_bounds")),
         curve.get("step", ()), curve.get("episode", ()), curve.get("return_mean", ()),
+        curve.get("p_goal", ()), num(s.get("steps")), num(s.get("episodes")),
     )  # fmt: skip
 
 
@@ -70,11 +71,11 @@ def read_run_dir(path: Path) -> RunRecord | Problem:
             config = None
         config = config if isinstance(config, dict) else {}
     try:
-        ev = pd.read_csv(path / "eval.csv")
+        raw = pd.read_csv(path / "eval.csv")
         cols = ["step", "episode", "return_mean"]
-        if missing := [c for c in cols if c not in ev.columns]:
+        if missing := [c for c in cols if c not in raw.columns]:
             raise ValueError(f"columns {missing} missing")
-        ev = ev[cols].apply(pd.to_numeric, errors="raise").astype(float)
+        ev = raw[cols].apply(pd.to_numeric, errors="raise").astype(float)
         if summary.get("status") == FINISHED and ev.empty:
             raise ValueError("no evaluation rows")
         steps = ev["step"].tolist()
@@ -84,6 +85,9 @@ def read_run_dir(path: Path) -> RunRecord | Problem:
                 f"{steps[bad - 1]:g}): two processes wrote this run, or the file was edited"
             )
         curve = {c: tuple(ev[c].tolist()) for c in cols}
+        goal = pd.to_numeric(raw["p_goal"], errors="coerce") if "p_goal" in raw.columns else None
+        if goal is not None and goal.notna().all():  # optional (Goal only); a curve only when complete
+            curve["p_goal"] = tuple(goal.astype(float).tolist())
         return _record(str(path), summary, config, curve)
     except FileNotFoundError:
         return Problem(str(path), "eval.csv missing")
@@ -124,8 +128,9 @@ def run_record_from_wandb(
     The composed config is under config['cfg']. env / transform / seed come from the summary (as in
     summary.json) or else the config (a group's `name`, or a plain string). The status is the summary's
     `status` when logged, else W&B's state verbatim (finished, crashed, failed, killed, running, pending).
-    The curve is `eval/return_mean` against `step` (or `_step`), the last row logged at each step (a
-    resumed run logs the rows after its last checkpoint twice). Raises ValueError when unusable.
+    The curve is `eval/return_mean` (and `eval/p_goal` when every row has it) against `step` (or `_step`), the
+    last row logged at each step (a resumed run logs the rows after its last checkpoint twice). Raises
+    ValueError when unusable.
     """
     cfg = _mapping(config.get("cfg")) or {k: v for k, v in config.items() if not k.startswith("_")}
 
@@ -140,6 +145,7 @@ def run_record_from_wandb(
         "seed": summary.get("seed", cfg.get("seed")),
         "final_eval": {k: _pick(summary, f"final_eval.{k}") for k in ("return_mean", "p_goal")},
         "diagnostics": {k: _pick(summary, f"diagnostics.{k}") for k in DIAGNOSTICS},
+        "steps": summary.get("steps"), "episodes": summary.get("episodes"),
     }  # fmt: skip
     rows = [r for r in history if num(r.get("eval/return_mean")) is not None]
     xs = [num(_pick(r, "step", "eval/step", "_step")) for r in rows]
@@ -152,6 +158,9 @@ def run_record_from_wandb(
         "episode": tuple(float(eps[i] or 0.0) for i in keep) if all(e is not None for e in eps) else (),
         "return_mean": tuple(float(rows[i]["eval/return_mean"]) for i in keep),
     }
+    goals = [num(rows[i].get("eval/p_goal")) for i in keep]
+    if goals and all(g is not None for g in goals):
+        curve["p_goal"] = tuple(float(g or 0.0) for g in goals)
     return _record(source, s, cfg, curve)
 
 

@@ -43,6 +43,9 @@ class RunRecord:
     steps: tuple[float, ...] = ()
     episodes: tuple[float, ...] = ()
     returns: tuple[float, ...] = ()
+    p_goals: tuple[float, ...] = ()  # eval.csv's p_goal column (Goal), one per evaluation row, else empty
+    total_steps: float | None = None  # summary.json's steps / episodes: where training ended
+    total_episodes: float | None = None
 
 
 def num(v: Any) -> float | None:

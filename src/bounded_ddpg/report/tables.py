@@ -9,8 +9,9 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable
 
-from bounded_ddpg.report.stats import Row, TableInfo
+from bounded_ddpg.report.stats import CellStats, Row, TableInfo
 
 
 def fmt(v: float | None, d: int) -> str:
@@ -25,15 +26,17 @@ def fmt_ci(point: float | None, ci: tuple[float, float] | None, n: int, d: int) 
     return f"{fmt(point, d)} [{fmt(ci[0], d)}, {fmt(ci[1], d)}]" if ci else f"{fmt(point, d)} [n/a]"
 
 
+def decimals_for(stats: Iterable[CellStats]) -> int:
+    """Decimals for one column of statistics: by the largest magnitude shown, 3 below 10, 2 below 100, 1
+    below 1000, else 0."""
+    vals = [abs(v) for c in stats for v in (c.mean, c.iqm, c.median, *(c.mean_ci or ()), *(c.iqm_ci or ()))]
+    m = max((v for v in vals if math.isfinite(v)), default=0.0)
+    return 3 if m < 10 else 2 if m < 100 else 1 if m < 1000 else 0
+
+
 def decimals(rows: list[Row]) -> dict[str, int]:
-    """Decimals for returns, per environment: 3 below 10, 2 below 100, 1 below 1000, else 0."""
-    out: dict[str, int] = {}
-    for env in {r.env for r in rows}:
-        s = [r.stats for r in rows if r.env == env]
-        vals = [abs(v) for c in s for v in (c.mean, c.iqm, c.median, *(c.mean_ci or ()), *(c.iqm_ci or ()))]
-        m = max((v for v in vals if math.isfinite(v)), default=0.0)
-        out[env] = 3 if m < 10 else 2 if m < 100 else 1 if m < 1000 else 0
-    return out
+    """Decimals for returns, per environment (decimals_for over the environment's rows)."""
+    return {env: decimals_for(r.stats for r in rows if r.env == env) for env in {r.env for r in rows}}
 
 
 def cells(r: Row, info: TableInfo, d: int) -> dict[str, str]:

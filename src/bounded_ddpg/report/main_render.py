@@ -1,0 +1,129 @@
+"""The main table (main_table.py) as plain text, Markdown, LaTeX (booktabs) and CSV; no statistics here.
+
+A measured cell reads `IQM [95% CI] (N)`; published reference means (published.py) carry a dagger when
+not verified.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+
+from bounded_ddpg.report import published
+from bounded_ddpg.report.main_table import P_GOAL, MainTable, env_rank
+from bounded_ddpg.report.stats import CellStats
+from bounded_ddpg.report.tables import fmt, fmt_ci, tex
+
+
+def cell_text(s: CellStats | None, d: int) -> str:
+    """'IQM [lo, hi] (N)'; 'IQM [n/a] (1)' for one run; '-' where no run finished (or none ran)."""
+    if s is None or s.n == 0:
+        return "-"
+    return f"{fmt_ci(s.iqm, s.iqm_ci, s.n, d)} ({s.n})"
+
+
+def grid(t: MainTable) -> list[list[str]]:
+    """Header line, then one line per measured row, then one per published row (text and Markdown)."""
+    dec = t.decimals()
+    out = [["agent", "transform", *[c.header for c in t.columns]]]
+    out += [[r.label, r.transform, *[cell_text(r.cells.get(c.env), dec[c.env]) for c in t.columns]]
+            for r in t.rows]  # fmt: skip
+    for p in t.published:
+        vals = [p.values.get(c.env) for c in t.columns]
+        out.append([p.label, "", *[_published(v) for v in vals]])
+    return out
+
+
+def _published(v: published.Value | None) -> str:
+    """A published mean as the source gives it (3 decimals), with a dagger when not verified."""
+    return "-" if v is None else fmt(v.value, 3) + ("" if v.verified else published.DAGGER)
+
+
+def caption(t: MainTable) -> str:
+    """What the numbers are (measured cells, metric per column, interval) and the published rows' source."""
+    text = (
+        "Measured rows: IQM (interquartile mean) of each run's final evaluation metric over the N finished "
+        f"runs of the cell (N in parentheses), with a 95% percentile bootstrap confidence interval "
+        f"({t.reps} resamples, seed {t.seed}); a cell with one run has no interval (n/a); a dash where no "
+        "run finished. The metric is the final evaluation return (final_eval.return_mean)"
+    )
+    goal = [c.env for c in t.columns if c.metric == P_GOAL]
+    text += f", or P(goal) (final_eval.p_goal) on {', '.join(goal)}." if goal else "."
+    text += " PA-DDPG / DDPG is one agent: PA-DDPG on parameterised tasks, DDPG on Box tasks."
+    if t.published:
+        text += " " + published.FOOTNOTE
+    return text
+
+
+def render_text(t: MainTable) -> str:
+    """An aligned plain-text table, then the caption and the notes."""
+    g = grid(t)
+    widths = [max(len(line[i]) for line in g) for i in range(len(g[0]))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths)))
+             for line in g]  # fmt: skip
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    if t.published:
+        lines.insert(2 + len(t.rows), "  ".join("-" * w for w in widths))
+    out = [*lines, "", caption(t)]
+    return "\n".join(out + (["", "Notes:", *[f"- {n}" for n in t.notes]] if t.notes else [])) + "\n"
+
+
+def render_markdown(t: MainTable) -> str:
+    """A GitHub-flavoured Markdown table, then the caption and the notes."""
+    g = grid(t)
+    widths = [max(3, *(len(line[i]) for line in g)) for i in range(len(g[0]))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
+                                 enumerate(zip(cells, widths))) + " |"  # fmt: skip
+
+    rule = "|" + "|".join("-" * (w + 2) if i < 2 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|"
+    out = [line(g[0]), rule, *[line(c) for c in g[1:]], "", caption(t)]
+    return "\n".join(out + (["", "**Notes**", "", *[f"- {n}" for n in t.notes]] if t.notes else [])) + "\n"
+
+
+def render_latex(t: MainTable) -> str:
+    """A booktabs table: measured rows, a rule, the published rows; minus signs in math mode."""
+    g = grid(t)
+    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{_latex(tex(caption(t)))}}}"]
+    lines += [r"\label{tab:main}", r"\begin{tabular}{ll" + "r" * len(t.columns) + "}", r"\toprule"]
+    lines += [" & ".join(["Agent", "Transform", *[tex(c.header) for c in t.columns]]) + r" \\", r"\midrule"]
+    prev = None
+    for i, cells in enumerate(g[1:]):
+        if i == len(t.rows):
+            lines.append(r"\midrule")
+        c = [tex(v) for v in cells[:2]] + ["--" if v == "-" else _latex(v) for v in cells[2:]]
+        c[0] = "" if cells[0] == prev else c[0]
+        prev = cells[0]
+        lines.append(" & ".join(c) + r" \\")
+    return "\n".join([*lines, r"\bottomrule", r"\end{tabular}", r"\end{table}"]) + "\n"
+
+
+def _latex(s: str) -> str:
+    """Minus signs in math mode, TeX quotes, the dagger as a math superscript."""
+    s = re.sub(r'"([^"]*)"', r"``\1''", re.sub(r"(?<![\w.])-(?=\d)", "$-$", s))
+    return s.replace(published.DAGGER, r"$^\dagger$")
+
+
+def render_csv(t: MainTable) -> str:
+    """One line per (row, env) cell at full precision: measured IQMs, or published means (`mean`)."""
+
+    def num(v: float | None) -> str:
+        return "" if v is None or not math.isfinite(v) else repr(float(v))
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["kind", "agent", "transform", "env", "metric", "n", "iqm", "iqm_lo", "iqm_hi", "mean",
+                "verified"])  # fmt: skip
+    metric = {c.env: c.metric for c in t.columns}
+    for r in t.rows:
+        for env, s in sorted(r.cells.items(), key=lambda kv: env_rank(kv[0])):
+            ci = s.iqm_ci
+            w.writerow(["measured", r.label, r.transform, env, metric[env], s.n, num(s.iqm),
+                        num(ci and ci[0]), num(ci and ci[1]), num(s.mean), ""])  # fmt: skip
+    for p in t.published:
+        for env, v in p.values.items():
+            w.writerow(["published", p.agent, "", env, metric[env], "", "", "", "", num(v.value), v.verified])
+    return buf.getvalue()
