@@ -14,31 +14,44 @@ from bounded_ddpg import report, run
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# results/<env>: (runs there, extra report arguments); the commands are the ones docs/results.md gives.
+# docs/results/<table>: (the results/ folders it reads, runs there, extra report arguments); the commands
+# are the ones docs/results.md gives.
 ZERO = ["--baseline", "zero"]
-PUBLISHED = {
-    "platform": (50, ["--x", "episode", "--unfinished-curves", *ZERO]),
-    "platform_buffer100k": (10, ["--x", "episode"]),
-    "goal": (50, ["--x", "episode", *ZERO]),
-    "pendulum": (50, ZERO),
-    "lunarlandercontinuous": (50, ["--unfinished-curves", *ZERO]),
-    "lunarlander_small": (50, ZERO),
-    "pdqn_platform": (10, ["--x", "episode"]),
-    "mpdqn_platform": (10, ["--x", "episode"]),
+TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
+    "platform": (("platform",), 50, ["--x", "episode", "--unfinished-curves", *ZERO]),
+    "platform_buffer100k": (("platform_buffer100k",), 10, ["--x", "episode"]),
+    "goal": (("goal",), 50, ["--x", "episode", *ZERO]),
+    "pendulum": (("pendulum",), 50, ZERO),
+    "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
+    "lunarlander_small": (("lunarlander_small",), 50, ZERO),
+    "pdqn_platform": (("pdqn_platform",), 10, ["--x", "episode"]),
+    "mpdqn_platform": (("mpdqn_platform",), 10, ["--x", "episode"]),
 }
+# The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
+MAIN = ("platform", "goal", "pendulum", "lunarlander_small", "pdqn_platform", "mpdqn_platform")
+# results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
+FOLDERS = {f: n for folders, n, _ in TABLES.values() if len(folders) == 1 for f in folders}
 
 
-@pytest.mark.parametrize("env", sorted(PUBLISHED))
+@pytest.mark.parametrize("table", sorted(TABLES))
 def test_published_table_regenerates_from_results(
-    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    table: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)  # the table's notes name runs by the path given, as in docs/results.md
-    runs, extra = PUBLISHED[env]
-    assert len(list(Path(f"results/{env}").glob("*/seed*/*/summary.json"))) == runs
-    assert report.main([f"results/{env}", "--out", str(tmp_path), *extra]) == 0
-    published = ROOT / "docs" / "results" / env / "table.md"
+    folders, runs, extra = TABLES[table]
+    assert sum(len(list(Path(f"results/{f}").glob("*/seed*/*/summary.json"))) for f in folders) == runs
+    assert report.main([*[f"results/{f}" for f in folders], "--out", str(tmp_path), *extra]) == 0
+    published = ROOT / "docs" / "results" / table / "table.md"
     assert (tmp_path / "table.md").read_text() == published.read_text()
     assert (tmp_path / "curves.png").stat().st_size > 10_000
+
+
+def test_main_table_regenerates_from_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    assert report.main(["--main", *[f"results/{f}" for f in MAIN], "--out", str(tmp_path)]) == 0
+    for name in ("main.md", "main.tex", "main.csv"):
+        assert (tmp_path / name).read_text() == (ROOT / "docs/results/main" / name).read_text(), name
+    assert (tmp_path / "figure.png").stat().st_size > 100_000
 
 
 MACHINE_KEYS = ("device", "out_dir", "run_id", "progress")  # where and how a run ran, not what it ran
@@ -54,7 +67,7 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(PUBLISHED))
+@pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_the_repository_experiment_file_composes_what_its_runs_recorded(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -67,7 +80,7 @@ def test_the_repository_experiment_file_composes_what_its_runs_recorded(
         specs, seeds = run._members(cfg)
     members = {(c["transform"]["name"], c["seed"]): _flat(c) for c in run._member_configs(cfg, specs, seeds)}
     recorded = sorted(Path(f"results/{name}").glob("*/seed*/*/config.yaml"))
-    assert len(recorded) == len(members) == PUBLISHED[name][0]
+    assert len(recorded) == len(members) == FOLDERS[name]
     for path in recorded:
         rec = _flat(yaml.safe_load(path.read_text()))
         ours = members.pop((rec["transform"]["name"], rec["seed"]))
