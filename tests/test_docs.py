@@ -34,3 +34,22 @@ def test_running_md_example_trajectory(cli: Cli, tmp_path: Path) -> None:
         got = [(int(r["step"]), round(float(r["return_mean"]), 2)) for r in csv.DictReader(f)]
     quoted = [(s, r) for s, r in zip(steps, returns) if s <= budget]
     assert len(quoted) == 5 and got == quoted
+
+
+def _table_lines(text: str) -> list[str]:
+    """The first Markdown table in `text` (its consecutive lines starting with '|')."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return lines[start:end]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/results.md"])
+def test_main_table_in_the_docs_is_the_report_s(doc: str) -> None:
+    """README's and docs/results.md's main table is docs/results/main/main.md's (which test_results.py
+    regenerates from results/), line for line."""
+    main = _table_lines((ROOT / "docs/results/main/main.md").read_text())
+    text = (ROOT / doc).read_text()
+    marker = "<!-- the main table: docs/results/main/main.md -->"
+    assert marker in text, f"{doc} lacks {marker}"
+    assert _table_lines(text.split(marker, 1)[1]) == main
