@@ -91,3 +91,15 @@ def test_the_repository_experiment_file_composes_what_its_runs_recorded(
         }
         assert not differ, f"{path}: recorded vs composed {differ}"
     assert not members
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "conf" / "experiment").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_repository_experiment_file_composes(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also files whose runs are not in results/ yet: each composes, validates and names its results/."""
+    monkeypatch.chdir(ROOT)
+    with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+        cfg = compose("config", overrides=[f"experiment={path.stem}"])
+        schema.validate(cfg)
+        specs, seeds = run._members(cfg)
+    assert len(specs) == len(seeds) >= 5  # a published cell has at least 5 seeds
+    assert f"results/{path.stem}" in path.read_text()
