@@ -24,7 +24,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (("lunarlander_small",), 50, ZERO),
-    "pdqn_platform": (("pdqn_platform",), 10, ["--x", "episode"]),
+    "pdqn_platform": (("pdqn_platform", "pdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "mpdqn_platform": (("mpdqn_platform",), 10, ["--x", "episode"]),
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
@@ -35,12 +35,14 @@ MAIN = (
     "pendulum_penalty",
     "lunarlander_small",
     "pdqn_platform",
+    "pdqn_platform_ablation",
     "mpdqn_platform",
 )
 # results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
 FOLDERS = {
     "platform": 50, "platform_buffer100k": 10, "goal": 50, "pendulum": 50, "pendulum_penalty": 10,
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
+    "pdqn_platform_ablation": 15,
 }  # fmt: skip
 
 
