@@ -53,3 +53,15 @@ def test_main_table_in_the_docs_is_the_report_s(doc: str) -> None:
     marker = "<!-- the main table: docs/results/main/main.md -->"
     assert marker in text, f"{doc} lacks {marker}"
     assert _table_lines(text.split(marker, 1)[1]) == main
+
+
+def test_readme_test_command_is_the_one_ci_runs() -> None:
+    """README's two commands stay: install-and-run, and the test command that .ci/run runs verbatim."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
+    main_job = "bounded_ddpg.run transform=invert env=Platform"
+    assert any("pip install -e ." in b and main_job in b for b in blocks)
+    tests = readme.split("\n## Tests\n", 1)[1]
+    (command,) = re.findall(r"```bash\n(.*?)\n```", tests.split("\n## ", 1)[0], flags=re.S)
+    ci = (ROOT / ".ci" / "run").read_text().split("# --- the README's test command", 1)[1].splitlines()[1]
+    assert command.endswith(ci.replace("pip install -q ", "pip install ")), (command, ci)  # CI's pip is quiet
