@@ -34,7 +34,7 @@ from bounded_ddpg.report.main_table import (
     groups,
     metric_of,
 )
-from bounded_ddpg.report.plots import Curve, common_grid, interpolate, mean_band, thousands
+from bounded_ddpg.report.plots import Curve, draw_mean, thousands
 from bounded_ddpg.report.stats import FINISHED, RunRecord, by_value, cell_order
 
 PARAMETERISED_ONLY = ("pdqn", "mpdqn")  # agents that need a parameterised action space (config.py)
@@ -148,14 +148,8 @@ def _draw(ax: Axes, panel: Panel, colors: Mapping[str, Color], reps: int, seed: 
     """One panel's lines and bands, axes labelled by its x and y."""
     drawn: list[tuple[np.ndarray, np.ndarray]] = []
     for transform, curves in panel.lines.items():
-        grid = common_grid(curves)
-        if grid is None:
-            continue
-        m, lo, hi = mean_band(interpolate(curves, grid), reps, seed)
-        ax.plot(grid, m, color=colors[transform], lw=1.4)
-        if len(curves) > 1:
-            ax.fill_between(grid, lo, hi, color=colors[transform], alpha=0.2, lw=0)
-        drawn.append((grid, m))
+        if (mean := draw_mean(ax, curves, colors[transform], reps, seed, lw=1.4)) is not None:
+            drawn.append(mean)
     if len(drawn) > 1 and all(g.shape == drawn[0][0].shape and np.allclose(g, drawn[0][0]) and
                               np.allclose(m, drawn[0][1]) for g, m in drawn):  # fmt: skip
         ax.text(0.98, 0.95, f"all {len(drawn)} lines coincide (the last drawn shows)", ha="right",

@@ -9,12 +9,14 @@ union of their evaluation points within the range every run of the cell covers (
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from bounded_ddpg.report.stats import CONFIDENCE, Array
@@ -64,6 +66,21 @@ def thousands(value: float, _position: int | None = None) -> str:
     return f"{value / 1000:g}k" if abs(value) >= 1000 else f"{value:g}"
 
 
+def draw_mean(
+    ax: Axes, curves: list[Curve], color: Any, reps: int, seed: int, **line: Any
+) -> tuple[Array, Array] | None:
+    """Draw one cell's mean curve (``line``: its plot keywords) and, for several runs, its 95% band;
+    returns (grid, mean), or None when the runs share no x range."""
+    grid = common_grid(curves)
+    if grid is None:
+        return None
+    m, lo, hi = mean_band(interpolate(curves, grid), reps, seed)
+    ax.plot(grid, m, color=color, **line)
+    if len(curves) > 1:
+        ax.fill_between(grid, lo, hi, color=color, alpha=0.2, lw=0)
+    return grid, m
+
+
 def plot_curves(
     panels: dict[str, dict[str, list[Curve]]], x_label: str, out_dir: Path, reps: int, seed: int
 ) -> list[Path]:
@@ -76,17 +93,9 @@ def plot_curves(
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False)
     for ax, env in zip(axes.flat, envs, strict=False):
         for label, curves in panels[env].items():
-            grid = common_grid(curves)
-            if grid is None:
-                continue
-            m, lo, hi = mean_band(interpolate(curves, grid), reps, seed)
-            n = len(curves)
             dashed = label.endswith("(unfinished)")
-            ax.plot(
-                grid, m, color=colors[label], label=f"{label} (N={n})", lw=1.6, ls="--" if dashed else "-"
-            )
-            if n > 1:
-                ax.fill_between(grid, lo, hi, color=colors[label], alpha=0.2, lw=0)
+            draw_mean(ax, curves, colors[label], reps, seed, label=f"{label} (N={len(curves)})", lw=1.6,
+                      ls="--" if dashed else "-")  # fmt: skip
         ax.set_title(env)
         ax.xaxis.set_major_formatter(FuncFormatter(thousands))  # 20k, not 20000 (long ticks collide)
         ax.set_xlabel(x_label)
