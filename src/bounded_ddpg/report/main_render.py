@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 
 from bounded_ddpg.report import published
 from bounded_ddpg.report.main_table import P_GOAL, MainTable, env_rank
 from bounded_ddpg.report.stats import CellStats
-from bounded_ddpg.report.tables import fmt, fmt_ci, tex
+from bounded_ddpg.report.tables import csv_num, fmt, fmt_ci, markdown_lines, tex, text_lines
 
 
 def cell_text(s: CellStats | None, d: int) -> str:
@@ -58,29 +57,17 @@ def caption(t: MainTable) -> str:
 
 
 def render_text(t: MainTable) -> str:
-    """An aligned plain-text table, then the caption and the notes."""
-    g = grid(t)
-    widths = [max(len(line[i]) for line in g) for i in range(len(g[0]))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths)))
-             for line in g]  # fmt: skip
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    """An aligned plain-text table (a rule above the published rows), then the caption and the notes."""
+    lines = text_lines(grid(t), 2)
     if t.published:
-        lines.insert(2 + len(t.rows), "  ".join("-" * w for w in widths))
+        lines.insert(2 + len(t.rows), lines[1])
     out = [*lines, "", caption(t)]
     return "\n".join(out + (["", "Notes:", *[f"- {n}" for n in t.notes]] if t.notes else [])) + "\n"
 
 
 def render_markdown(t: MainTable) -> str:
     """A GitHub-flavoured Markdown table, then the caption and the notes."""
-    g = grid(t)
-    widths = [max(3, *(len(line[i]) for line in g)) for i in range(len(g[0]))]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
-                                 enumerate(zip(cells, widths))) + " |"  # fmt: skip
-
-    rule = "|" + "|".join("-" * (w + 2) if i < 2 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|"
-    out = [line(g[0]), rule, *[line(c) for c in g[1:]], "", caption(t)]
+    out = [*markdown_lines(grid(t), 2), "", caption(t)]
     return "\n".join(out + (["", "**Notes**", "", *[f"- {n}" for n in t.notes]] if t.notes else [])) + "\n"
 
 
@@ -110,9 +97,7 @@ def _latex(s: str) -> str:
 def render_csv(t: MainTable) -> str:
     """One line per (row, env) cell at full precision: measured IQMs, or published means (`mean`)."""
 
-    def num(v: float | None) -> str:
-        return "" if v is None or not math.isfinite(v) else repr(float(v))
-
+    num = csv_num
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["kind", "agent", "transform", "env", "metric", "n", "iqm", "iqm_lo", "iqm_hi", "mean",

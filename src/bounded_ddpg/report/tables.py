@@ -60,28 +60,21 @@ def columns(rows: list[Row], info: TableInfo) -> list[tuple[str, list[str]]]:
     return [(h, [t[h] for t in table]) for h in heads]
 
 
-def render_text(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
-    """An aligned plain-text table, then the notes."""
-    cols = columns(rows, info)
-    nleft = 2 + len(info.by)
-    widths = [max(len(h), *(len(c) for c in cells)) for h, cells in cols]
+def text_lines(rows: list[list[str]], nleft: int) -> list[str]:
+    """`rows` (the header first) as aligned text lines with a rule under the header; the first `nleft`
+    columns left-aligned, the rest right-aligned. Shared with the main table (main_render.py)."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < nleft else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.ljust(w) if i < nleft else c.rjust(w) for i, (c, w) in pairs)
 
-    out = [line([h for h, _ in cols]), "  ".join("-" * w for w in widths)]
-    out += [line([cells[i] for _, cells in cols]) for i in range(len(rows))]
-    return "\n".join([*out, *([""] + ["Notes:"] + [f"- {n}" for n in notes] if notes else [])]) + "\n"
+    return [line(rows[0]), "  ".join("-" * w for w in widths), *[line(r) for r in rows[1:]]]
 
 
-def render_markdown(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
-    """A GitHub-flavoured Markdown table, then the notes as a list."""
-    cols = columns(rows, info)
-    nleft = 2 + len(info.by)
-    widths = [max(3, len(h), *(len(c) for c in cells)) for h, cells in cols]
+def markdown_lines(rows: list[list[str]], nleft: int) -> list[str]:
+    """`rows` (the header first) as a GitHub-flavoured Markdown table, aligned as text_lines."""
+    widths = [max(3, *(len(r[i]) for r in rows)) for i in range(len(rows[0]))]
 
     def line(cells: list[str]) -> str:
         padded = [
@@ -90,12 +83,29 @@ def render_markdown(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
         ]
         return "| " + " | ".join(padded) + " |"
 
-    rule = "|" + "|".join(
-        ("-" * (w + 2)) if i < nleft else ("-" * (w + 1) + ":") for i, w in enumerate(widths)
+    rule = (
+        "|"
+        + "|".join(("-" * (w + 2)) if i < nleft else ("-" * (w + 1) + ":") for i, w in enumerate(widths))
+        + "|"
     )
-    out = [line([h for h, _ in cols]), rule + "|"]
-    out += [line([cells[i] for _, cells in cols]) for i in range(len(rows))]
-    out += ["", caption(rows, info, latex=False)]
+    return [line(rows[0]), rule, *[line(r) for r in rows[1:]]]
+
+
+def _grid(rows: list[Row], info: TableInfo) -> list[list[str]]:
+    """The header, then one line of cells per row."""
+    cols = columns(rows, info)
+    return [[h for h, _ in cols], *[[cells[i] for _, cells in cols] for i in range(len(rows))]]
+
+
+def render_text(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
+    """An aligned plain-text table, then the notes."""
+    out = text_lines(_grid(rows, info), 2 + len(info.by))
+    return "\n".join([*out, *([""] + ["Notes:"] + [f"- {n}" for n in notes] if notes else [])]) + "\n"
+
+
+def render_markdown(rows: list[Row], info: TableInfo, notes: list[str]) -> str:
+    """A GitHub-flavoured Markdown table, then the notes as a list."""
+    out = [*markdown_lines(_grid(rows, info), 2 + len(info.by)), "", caption(rows, info, latex=False)]
     if notes:
         out += ["", "**Notes**", "", *[f"- {n}" for n in notes]]
     return "\n".join(out) + "\n"
@@ -167,12 +177,15 @@ def render_latex(rows: list[Row], info: TableInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+def csv_num(v: float | None) -> str:
+    """Full precision for CSV; empty for missing or non-finite values."""
+    return "" if v is None or not math.isfinite(v) else repr(float(v))
+
+
 def render_csv(rows: list[Row], info: TableInfo) -> str:
     """Full-precision numbers, one column per quantity; empty where undefined."""
 
-    def num(v: float | None) -> str:
-        return "" if v is None or not math.isfinite(v) else repr(float(v))
-
+    num = csv_num
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["env", "transform", *info.by, "n", "diverged", "mean", "mean_lo", "mean_hi", "iqm", "iqm_lo",
