@@ -23,7 +23,8 @@ Every figure is milliseconds per update (for M members: per call, which updates 
 also print each update as a multiple of its compute floor, measured in the same run: the update's matrix
 products (forward, backward and the actor step's critic pass, counted from the layer shapes) at the rate
 this machine's one core reaches on a 256x256x256 float32 product. Adam and elementwise work count as
-overhead above the floor.
+overhead above the floor. They also split one DDPG and one TD3 update into its own matrix products (found
+by the profiler, replayed alone at their shapes, timed beside the update) and everything else.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import argparse
 import itertools
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -162,6 +164,39 @@ def update_flops(batch: int, hidden: list[int], obs: int, act: int, agent: str) 
     actor_first = 2.0 * batch * actor[0][0] * actor[0][1]
     actor_step = fwd(actor) + fwd(critic) + fwd(critic) + 2 * fwd(actor) - actor_first
     return critic_step + actor_step / delay
+
+
+MATMULS = ("bmm", "baddbmm", "mm", "addmm")
+
+
+def own_matmuls(update: Callable[[], object], calls: int) -> Callable[[], None]:
+    """The matrix products that ``calls`` calls of ``update`` launch, at their own shapes, as one callable.
+
+    The profiler records every matrix-product call of ``calls`` updates with its input shapes; the callable
+    runs each (op, shapes) pair as often as those updates did, on fresh contiguous tensors (``calls`` is a
+    whole cycle: 2 for TD3, whose actor steps every second call). Timed
+    beside the update it gives the update's matrix-product time at this machine's real rate for those
+    shapes (small first- and last-layer products run far below the 256x256x256 rate): the update minus it is
+    everything else (elementwise work, Adam, autograd and dispatch).
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        for _ in range(calls):
+            update()
+    counts: Counter[tuple[str, tuple[tuple[int, ...], ...]]] = Counter()
+    for event in prof.events():
+        op = event.name.removeprefix("aten::")
+        if op in MATMULS:
+            counts[op, tuple(tuple(s) for s in event.input_shapes if s)] += 1
+    plan = [(getattr(torch, op), [torch.randn(*s) for s in shapes], n) for (op, shapes), n in counts.items()]
+
+    def replay() -> None:
+        for fn, args, n in plan:
+            for _ in range(n):
+                fn(*args)
+
+    return replay
 
 
 def ours_pdqn(members: int, agent: str, transform: str, device: str = "cpu") -> Callable[[], object]:
@@ -340,6 +375,18 @@ def main() -> None:
     for a in ("ddpg", "td3"):
         print(f"  {a} invert / identity: {ms[f'{a} M=1 invert'] / ms[f'{a} M=1 identity']:.3f}")
     print(f"  td3 / ddpg (identity): {ms['td3 M=1 identity'] / ms['ddpg M=1 identity']:.3f}")
+    # Where the rest goes: the update's own matrix products, replayed alone beside it.
+    split = {}
+    for a in ("ddpg", "td3"):
+        update = ours(1, transform="identity", agent=a, **CLEANRL)  # type: ignore[arg-type]
+        split[f"{a} update"], split[f"{a} its matrix products"] = update, own_matmuls(update, calls=2)
+    parts = measure(split, max(calls // 2, 2), repeats)
+    for a in ("ddpg", "td3"):
+        total, mm = parts[f"{a} update"], parts[f"{a} its matrix products"] / 2  # per update
+        print(
+            f"  {a} identity: matrix products alone {mm:7.3f} ms of {total:7.3f} ms ({mm / total:.0%}); "
+            f"everything else (elementwise, Adam, autograd, dispatch) {total - mm:7.3f} ms"
+        )
     cases: dict[str, Callable[[], object]] = {}
     for agent, multipass in (("pdqn", False), ("mpdqn", True)):
         for inv in ("none", "masked", "loop"):
