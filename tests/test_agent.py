@@ -251,3 +251,44 @@ def test_parameterised_and_user_transforms_are_members_like_the_built_ins(actor_
 def test_one_transform_per_member_is_required() -> None:
     with pytest.raises(ValueError, match="2 transforms for 3 members"):
         make_agent(["identity", "invert"], "chain", seed=0, seeds=[0, 1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("agent_name", ["ddpg", "td3"])
+def test_policy_average_acts_greedily_and_leaves_training_bit_for_bit_unchanged(agent_name: str) -> None:
+    """agent.policy_average: the greedy action comes from avg <- (1 - r) avg + r actor after every actor
+    step (from the initial actor); exploration, updates and every metric are those of the plain agent."""
+    from bounded_ddpg import agents
+
+    rate, low, high = 0.3, np.array([-1.0, 0.0]), np.array([1.0, 720.0])
+
+    def build(**extra: object) -> DDPG:
+        cfg = AgentConfig(name=agent_name, hidden_sizes=[16, 16], lr_actor=1e-2, final_init=0.5, **extra)  # type: ignore[arg-type]
+        return agents.make(3, low, high, cfg, "invert", seeds=[4, 5])
+
+    plain, averaged = build(), build(policy_average=rate)
+    expected = [p.clone() for p in averaged.actor.parameters()]  # the average starts at the initial actor
+    obs = torch.randn(2, 3, generator=torch.Generator().manual_seed(1)) * 2
+    for s in range(6):
+        batch = random_batch(s, m=2)
+        m_plain, m_avg = plain.update(batch), averaged.update(batch)
+        assert {k: v.tolist() for k, v in m_plain.items()} == {k: v.tolist() for k, v in m_avg.items()}
+        if "actor_loss" in m_avg:  # an actor step (TD3: every second update)
+            expected = [e + rate * (p.detach() - e) for e, p in zip(expected, averaged.actor.parameters())]
+        assert torch.equal(plain.act(obs, explore=True), averaged.act(obs, explore=True))
+    assert averaged.actor_avg is not None
+    for p_plain, p_avg, p_mean, e in zip(
+        plain.actor.parameters(), averaged.actor.parameters(), averaged.actor_avg.parameters(), expected
+    ):
+        assert torch.equal(p_plain, p_avg)
+        torch.testing.assert_close(p_mean, e, rtol=1e-6, atol=1e-7)
+    greedy = averaged.act(obs, explore=False)
+    with torch.no_grad():
+        by_hand = averaged.transform.forward(averaged.actor_avg(obs.unsqueeze(1))).squeeze(1)
+    assert torch.equal(greedy, by_hand)
+    assert not torch.allclose(greedy, plain.act(obs, explore=False))  # the average is another policy
+    # it travels with a member through member_state / subset (leaving the batch, checkpoints)
+    kept = averaged.subset([1])
+    assert kept.actor_avg is not None
+    for p_full, p_kept in zip(averaged.actor_avg.parameters(), kept.actor_avg.parameters()):
+        assert torch.equal(p_full[1:], p_kept)
+    assert torch.equal(kept.act(obs[1:], explore=False), greedy[1:])

@@ -340,6 +340,9 @@ def test_pdqn_needs_a_parameterised_env_and_a_tiling_layout() -> None:
     with pytest.raises(ConfigError, match="do not tile"):
         shuffled = [slice(3, 5), slice(6, 7), slice(5, 6)]
         agents.make(3, -np.ones(7), np.ones(7), cfg, "invert", 3, param_slices=shuffled)
+    averaged = AgentConfig(name="mpdqn", policy_average=0.01)
+    with pytest.raises(ConfigError, match=r"policy_average=0.01 is available for agent=ddpg and agent=td3"):
+        agents.make(3, -np.ones(4), np.ones(4), averaged, "invert", 2, param_slices=flat_slices([1, 1]))
     bad = AgentConfig(name="pdqn", passthrough_bias=[0.0, 1.0, 2.0])
     with pytest.raises(ConfigError, match="passthrough_bias has 3 values; valid: null, or 2"):
         agents.make(3, -np.ones(4), np.ones(4), bad, "invert", 2, param_slices=flat_slices([1, 1]))

@@ -96,6 +96,11 @@ class AgentConfig:
     lr_critic: float = 1e-3
     gamma: float = 0.99
     tau: float = 0.005  # fraction of online weights mixed into the targets per target update
+    # A protocol variant, off in every published protocol (ddpg and td3 only): greedy actions (evaluation)
+    # come from a Polyak average of the actor, avg <- (1 - policy_average) avg + policy_average actor after
+    # every actor step, started at the initial actor. Training (exploration, updates) is unchanged bit for
+    # bit, so a run with it is paired, seed by seed, with the same run without it. null: off.
+    policy_average: float | None = None
     batch_size: int = 256
     buffer_size: int = 1_000_000
     learning_starts: int = 5_000  # transitions collected (see warmup) before updates begin
@@ -246,6 +251,8 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "agent.lr_critic": (_pos, "> 0 (a finite learning rate)"),
     "agent.gamma": (_unit, "0 <= gamma <= 1"),
     "agent.tau": (lambda v: _finite(v) and 0 < v <= 1, "0 < tau <= 1"),
+    "agent.policy_average": (lambda v: v is None or (_finite(v) and 0 < v <= 1),
+                             "null (off), or 0 < policy_average <= 1"),
     "agent.batch_size": (_pos, ">= 1"),
     "agent.buffer_size": (_pos, ">= 1"),
     "agent.learning_starts": (_nonneg, ">= 0, and below budget.steps when that is set"),

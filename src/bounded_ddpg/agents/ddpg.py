@@ -88,6 +88,10 @@ class DDPG:
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
+        # The averaged actor that acts greedily (agent.policy_average, a protocol variant); None: off.
+        self.actor_avg: nn.Module | None = None
+        if cfg.policy_average is not None:
+            self.actor_avg = copy.deepcopy(self.actor).requires_grad_(False)
         # Parameter lists built once: every update reads them several times.
         self.actor_params: list[Tensor] = list(self.actor.parameters())
         self.critic_params: list[Tensor] = list(self.critic.parameters())
@@ -121,7 +125,8 @@ class DDPG:
 
         Not clipped: the caller clips for the environment and stores raw or clipped per store_action.
         """
-        a = self.transform.forward(self.actor(obs.to(self.device).unsqueeze(1))).squeeze(1)
+        actor = self.actor if explore or self.actor_avg is None else self.actor_avg
+        a = self.transform.forward(actor(obs.to(self.device).unsqueeze(1))).squeeze(1)
         return self.exploration(a) if explore else a
 
     def end_episode(self, mask: Tensor) -> None:
@@ -161,7 +166,15 @@ class DDPG:
             self.actor_params,
         )
         self._step(self.actor_params, self.actor_opt)
+        if self.actor_avg is not None:
+            self.update_average()
         return metrics
+
+    @torch.no_grad()
+    def update_average(self) -> None:
+        """avg <- (1 - policy_average) * avg + policy_average * actor (agent.policy_average)."""
+        assert self.actor_avg is not None and self.cfg.policy_average is not None
+        torch._foreach_lerp_(list(self.actor_avg.parameters()), self.actor_params, self.cfg.policy_average)
 
     def _step(self, params: list[Tensor], opt: torch.optim.Optimizer) -> None:
         if self.cfg.grad_clip is not None:
@@ -174,8 +187,12 @@ class DDPG:
         for target, online in self.target_pairs:
             torch._foreach_lerp_(target, online, self.cfg.tau)
 
+    def nets(self) -> tuple[str, ...]:
+        """The names of the networks a checkpoint holds (the averaged actor only when it exists)."""
+        return (*_NETS, "actor_avg") if self.actor_avg is not None else _NETS
+
     def state_dict(self) -> dict[str, Any]:
-        return {
+        state = {
             "actor": self.actor.state_dict(),
             "critic": self.critic.state_dict(),
             "actor_target": self.actor_target.state_dict(),
@@ -186,17 +203,12 @@ class DDPG:
             "streams": {k: [g.get_state() for g in gs] for k, gs in self.streams.items()},
             "num_updates": self.num_updates,
         }
+        if self.actor_avg is not None:
+            state["actor_avg"] = self.actor_avg.state_dict()
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for name in (
-            "actor",
-            "critic",
-            "actor_target",
-            "critic_target",
-            "actor_opt",
-            "critic_opt",
-            "exploration",
-        ):
+        for name in (*self.nets(), *_OPTS, "exploration"):
             getattr(self, name).load_state_dict(state[name])
         self._load_streams(state["streams"])
         self.num_updates = int(state["num_updates"])
@@ -214,7 +226,7 @@ class DDPG:
         lockstep; each slice carries a copy.
         """
         full = self.state_dict()
-        out: dict[str, Any] = {k: {n: t[m].clone() for n, t in full[k].items()} for k in _NETS}
+        out: dict[str, Any] = {k: {n: t[m].clone() for n, t in full[k].items()} for k in self.nets()}
         for k in _OPTS:
             out[k] = {
                 i: {n: (t if t.dim() == 0 else t[m]).clone() for n, t in s.items()}
@@ -231,7 +243,7 @@ class DDPG:
         if len({int(s["num_updates"]) for s in states}) != 1:
             raise ValueError("members' update counters differ: their checkpoints are from different steps")
         full: dict[str, Any] = {
-            k: {n: torch.stack([s[k][n] for s in states]) for n in states[0][k]} for k in _NETS
+            k: {n: torch.stack([s[k][n] for s in states]) for n in states[0][k]} for k in self.nets()
         }
         for k in _OPTS:
             opt_state: dict[Any, dict[str, Tensor]] = {}

@@ -257,6 +257,11 @@ class PDQN(DDPG):
                 f"agent={cfg.name} needs a parameterised env (a discrete choice with continuous "
                 f"parameters, e.g. env=Platform or env=Goal); this env's action has no discrete part"
             )
+        if cfg.policy_average is not None:
+            raise ConfigError(
+                f"agent.policy_average={cfg.policy_average} is available for agent=ddpg and agent=td3 only; "
+                f"P-DQN's greedy action also reads its Q-network: set agent.policy_average=null"
+            )
         tau_param = cfg.tau if cfg.tau_param is None else cfg.tau_param
         if not 0.0 < tau_param <= 1.0 or cfg.init_std_param < 0 or cfg.init_std_q < 0:
             raise ConfigError(
@@ -287,6 +292,7 @@ class PDQN(DDPG):
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
+        self.actor_avg = None  # agent.policy_average is refused above
         self.actor_params: list[Tensor] = list(self.actor.parameters())
         self.critic_params: list[Tensor] = list(self.critic.parameters())
         fused = self.device.type in ("cpu", "cuda")
