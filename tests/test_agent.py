@@ -292,3 +292,51 @@ def test_policy_average_acts_greedily_and_leaves_training_bit_for_bit_unchanged(
     for p_full, p_kept in zip(averaged.actor_avg.parameters(), kept.actor_avg.parameters()):
         assert torch.equal(p_full[1:], p_kept)
     assert torch.equal(kept.act(obs[1:], explore=False), greedy[1:])
+
+
+def test_lr_scale_moves_each_member_its_fraction_of_the_full_adam_step() -> None:
+    """agent.lr_decay: member m at learning rate lr * f_m moves f_m of the step it takes at lr (Adam's step
+    is proportional to lr), its Adam moments as at the full rate; f = 0 leaves it exactly where it was."""
+    kwargs = dict(seeds=[3, 4, 5], lr_actor=1e-2, lr_critic=1e-2)
+    full, scaled = (make_agent("invert", "chain", seed=0, **kwargs) for _ in range(2))  # type: ignore[arg-type]
+    scaled.lr_scale = torch.tensor([1.0, 0.5, 0.0])
+    nets = ("actor", "critic")
+    before = {n: [p.detach().clone() for p in getattr(scaled, n).parameters()] for n in nets}
+    batch = random_batch(0, m=3)
+    for agent in (full, scaled):  # the actor step first: both read the same, not yet updated, critic
+        agent.update_actor(batch.obs)
+        agent.update_critic(batch)
+    for n in nets:
+        for old, p_full, p_scaled in zip(
+            before[n], getattr(full, n).parameters(), getattr(scaled, n).parameters()
+        ):
+            assert torch.equal(p_scaled[0], p_full[0])
+            torch.testing.assert_close(p_scaled[1] - old[1], 0.5 * (p_full[1] - old[1]), rtol=1e-4, atol=1e-9)
+            assert torch.equal(p_scaled[2], old[2]) and not torch.equal(p_full[2], old[2])
+    for opt in ("actor_opt", "critic_opt"):
+        for s_full, s_scaled in zip(getattr(full, opt).state.values(), getattr(scaled, opt).state.values()):
+            assert torch.equal(s_full["exp_avg"], s_scaled["exp_avg"])
+            assert torch.equal(s_full["exp_avg_sq"], s_scaled["exp_avg_sq"])
+
+
+@pytest.mark.parametrize(
+    ("steps", "episodes", "step", "member_episodes", "left"),
+    [
+        (100, None, 25, [0, 9], [0.75, 0.75]),  # a step budget: one clock for all members
+        (None, 20, 50, [5, 15], [0.75, 0.25]),  # an episode budget: each member's own
+        (1000, 20, 500, [5, 25], [0.5, 0.0]),  # whichever is further along; never below 0
+    ],
+)
+def test_budget_left_is_the_fraction_of_each_members_budget_still_to_go(
+    steps: int | None, episodes: int | None, step: int, member_episodes: list[int], left: list[float]
+) -> None:
+    from types import SimpleNamespace
+
+    from bounded_ddpg.train import Trainer
+
+    trainer = SimpleNamespace(
+        cfg=SimpleNamespace(budget=SimpleNamespace(steps=steps, episodes=episodes)),
+        step=step,
+        members=[SimpleNamespace(episodes=e) for e in member_episodes],
+    )
+    assert Trainer.budget_left(trainer).tolist() == left  # type: ignore[arg-type]

@@ -63,8 +63,13 @@ def wait_for(proc: subprocess.Popen[str], path: Path, timeout: float = 90) -> No
 
 @pytest.mark.parametrize(
     "seeds",
-    [["seed=3"], ["seeds=[0,1]"], ["seeds=[0,1]", "agent=td3"], ["seeds=[0,1]", "agent.policy_average=0.05"]],
-    ids=["one-member", "two-members", "td3-two-members", "policy-average"],
+    [
+        ["seed=3"],
+        ["seeds=[0,1]"],
+        ["seeds=[0,1]", "agent=td3"],
+        ["seeds=[0,1]", "agent.policy_average=0.05", "agent.lr_decay=linear"],
+    ],
+    ids=["one-member", "two-members", "td3-two-members", "protocol-variants"],
 )
 def test_sigkill_then_resume_equals_an_uninterrupted_run(cli: Cli, tmp_path: Path, seeds: list[str]) -> None:
     reference = cli(*RUN, *seeds, "run_id=ref")

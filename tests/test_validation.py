@@ -63,6 +63,7 @@ BAD = [
     ("agent.learning_starts=-1", "agent.learning_starts=-1", ">= 0"),
     ("agent.tau=0", "agent.tau=0.0", "0 < tau <= 1"),
     ("agent.tau=1.5", "agent.tau=1.5", "0 < tau <= 1"),
+    ("agent.lr_decay=cosine", "agent.lr_decay='cosine'", "none, linear"),
     ("agent.policy_average=0", "agent.policy_average=0.0", "0 < policy_average <= 1"),
     ("agent.policy_average=1.5", "agent.policy_average=1.5", "null (off), or 0 < policy_average <= 1"),
     ("agent.gamma=1.01", "agent.gamma=1.01", "0 <= gamma <= 1"),

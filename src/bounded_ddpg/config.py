@@ -28,6 +28,7 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 ACTOR_GRADS = ("chain", "direct")
 STORE_ACTIONS = ("raw", "clipped")
 WARMUPS = ("uniform", "policy")
+LR_DECAYS = ("none", "linear")
 NOISE_KINDS = ("gaussian", "ou", "none")
 WANDB_MODES = ("disabled", "offline", "online")
 
@@ -94,6 +95,10 @@ class AgentConfig:
     actor_bias_init: list[float] | None = None
     lr_actor: float = 1e-4
     lr_critic: float = 1e-3
+    # A protocol variant, none in every published protocol: linear scales both learning rates by the
+    # fraction of the member's budget still left, 1 - max(step / budget.steps, episodes / budget.episodes),
+    # so each member's steps shrink to 0 at its own end (an episode budget ends members at different steps).
+    lr_decay: str = "none"  # none | linear
     gamma: float = 0.99
     tau: float = 0.005  # fraction of online weights mixed into the targets per target update
     # A protocol variant, off in every published protocol (ddpg and td3 only): greedy actions (evaluation)
@@ -279,6 +284,7 @@ CHOICES_TEXT = {  # the choices of string keys, for `--help` (registries: see va
     "agent.activation": " | ".join(ACTIVATIONS),
     "agent.actor_grad": " | ".join(ACTOR_GRADS),
     "agent.store_action": " | ".join(STORE_ACTIONS),
+    "agent.lr_decay": " | ".join(LR_DECAYS),
     "agent.noise.kind": " | ".join(NOISE_KINDS),
     "wandb.mode": " | ".join(WANDB_MODES),
     "device": "cpu | cuda | cuda:N (CUDA must be available)",
@@ -343,6 +349,7 @@ def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
     _choice(errors, "agent.activation", c.agent.activation, ACTIVATIONS)
     _choice(errors, "agent.actor_grad", c.agent.actor_grad, ACTOR_GRADS)
     _choice(errors, "agent.store_action", c.agent.store_action, STORE_ACTIONS)
+    _choice(errors, "agent.lr_decay", c.agent.lr_decay, LR_DECAYS)
     _choice(errors, "agent.noise.kind", c.agent.noise.kind, NOISE_KINDS)
     _choice(errors, "wandb.mode", c.wandb.mode, WANDB_MODES)
     for key, (ok, valid) in RANGES.items():

@@ -143,6 +143,8 @@ class Trainer:
                 self.obs = next_obs
                 self.step += 1
                 if self.step >= a_cfg.learning_starts:
+                    if a_cfg.lr_decay == "linear":
+                        agent.lr_scale = self.budget_left()
                     for _ in range(a_cfg.updates_per_step):
                         self.accumulate(agent.update(self.replay.sample(a_cfg.batch_size)))
                 if (
@@ -195,6 +197,14 @@ class Trainer:
         return (steps is not None and self.step >= steps) or (
             episodes is not None and member.episodes >= episodes
         )
+
+    def budget_left(self) -> Tensor:
+        """[M] the fraction of each member's budget still left: 1 - max(step / budget.steps, episodes /
+        budget.episodes), at least 0 (agent.lr_decay=linear scales the learning rates by it)."""
+        steps, episodes = self.cfg.budget.steps, self.cfg.budget.episodes
+        left = [1.0 - max(self.step / steps if steps else 0.0, m.episodes / episodes if episodes else 0.0)
+                for m in self.members]  # fmt: skip
+        return torch.tensor(left).clamp(min=0.0)
 
     def accumulate(self, metrics: dict[str, Tensor]) -> None:
         for key in METRIC_KEYS:

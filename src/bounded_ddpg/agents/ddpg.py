@@ -55,6 +55,10 @@ class DDPG:
     ``transforms.Spec`` (a class with its parameters, built-in or the user's own).
     """
 
+    # Per-member learning-rate factors [M] for the next optimiser steps (agent.lr_decay; the training loop
+    # sets them before each update from the members' budgets); None: every member at its full rate.
+    lr_scale: Tensor | None = None
+
     def __init__(
         self,
         obs_dim: int,
@@ -179,7 +183,16 @@ class DDPG:
     def _step(self, params: list[Tensor], opt: torch.optim.Optimizer) -> None:
         if self.cfg.grad_clip is not None:
             clip_grad_norm_per_member(params, self.cfg.grad_clip)
-        opt.step()
+        if self.lr_scale is None:
+            opt.step()
+            return
+        # Adam's step is lr * m_hat / (sqrt(v_hat) + eps): member m at lr * f_m moves f_m of the full step,
+        # theta_old + f_m (theta_new - theta_old), with its moments updated as at the full rate.
+        with torch.no_grad():
+            old = [p.detach().clone() for p in params]
+            opt.step()
+            keep = (1.0 - self.lr_scale).to(self.device)
+            torch._foreach_lerp_(params, old, [keep.view(-1, *([1] * (p.dim() - 1))) for p in params])
 
     @torch.no_grad()
     def update_targets(self) -> None:
