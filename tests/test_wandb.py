@@ -79,6 +79,19 @@ def test_wandb_groups_are_report_cells(cli: Cli, tmp_path: Path) -> None:
     assert len(groups) == 4
 
 
+def test_a_set_run_id_ends_the_wandb_group() -> None:
+    from bounded_ddpg.logger import wandb_group_and_name
+
+    base = {"env": {"name": "Platform"}, "agent": {"name": "ddpg"}, "seed": 3}
+    assert wandb_group_and_name({**base, "run_id": None}, "invert") == (
+        "Platform/ddpg/invert",
+        "Platform-ddpg-invert-seed3",
+    )
+    assert (
+        wandb_group_and_name({**base, "run_id": "tau0.001"}, "invert")[0] == "Platform/ddpg/invert/tau0.001"
+    )
+
+
 def test_unknown_wandb_mode_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     result = cli("wandb.mode=foo", *TINY)
     assert result.returncode != 0

@@ -202,10 +202,14 @@ def unreachable(url: str, timeout: float) -> str | None:
 
 
 def wandb_group_and_name(config: dict[str, Any], label: str) -> tuple[str, str]:
-    """W&B group ``<env>/<agent>/<transform label>`` and run name ``<env>-<agent>-<label>-seed<k>``: one
-    group per report cell, so DDPG and TD3, or two penalty coefficients, never share one."""
+    """W&B group ``<env>/<agent>/<transform label>[/<run_id>]``, run name ``<env>-<agent>-<label>-seed<k>``.
+
+    DDPG and TD3, or two penalty coefficients, never share a group; a run_id that is set (the protocol
+    variants' experiment files set ``tau0.001``, ``avg1e-4``, ``lrdecay``) ends the group, so a variant's
+    runs are not grouped with the published protocol's."""
     env, agent, seed = config["env"]["name"], config["agent"]["name"], config["seed"]
-    return f"{env}/{agent}/{label}", f"{env}-{agent}-{label}-seed{seed}"
+    run_id = config.get("run_id")
+    return f"{env}/{agent}/{label}" + (f"/{run_id}" if run_id else ""), f"{env}-{agent}-{label}-seed{seed}"
 
 
 class WandbSink:
