@@ -27,6 +27,7 @@ from bounded_ddpg.report.stats import (
     cell_order,
     cell_stats,
     experiment_keys,
+    seed_notes,
 )
 from bounded_ddpg.report.tables import decimals_for
 
@@ -135,11 +136,7 @@ def _notes(env: str, agent: str, rs: list[RunRecord], metric: str) -> list[str]:
     out = []
     for transform in sorted({r.transform for r in rs}, key=lambda t: cell_order("", t, ())):
         have = [r.seed for r in rs if r.transform == transform and r.seed is not None]
-        if missing := sorted(seeds - set(have)):
-            out.append(f"missing seeds: {who} {transform}: {', '.join(map(str, missing))} "
-                       f"({len(set(have))} of {len(seeds)} seeds of {who})")  # fmt: skip
-        if dups := sorted({s for s in have if have.count(s) > 1}):
-            out.append(f"duplicate seeds: {who} {transform}: {', '.join(map(str, dups))} (each run counted)")
+        out += seed_notes(f"{who} {transform}", have, seeds, f"of {who}")
     for r in sorted(rs, key=lambda r: (cell_order("", r.transform, ()), r.seed or 0, r.source)):
         if r.status == DIVERGED:
             out.append(f"diverged (excluded from the statistics): {r.source}")

@@ -283,6 +283,18 @@ def _mean_pct(vals: list[float | None]) -> float | None:
     return 100.0 * float(np.mean(xs)) if xs else None
 
 
+def seed_notes(label: str, seeds: list[int], expected: set[int], scope: str) -> list[str]:
+    """The 'missing seeds' and 'duplicate seeds' notes of one cell: ``seeds`` are its runs' seeds,
+    ``expected`` every seed of its ``scope`` (its env, or its env and agent in the main table)."""
+    out = []
+    if missing := sorted(expected - set(seeds)):
+        out.append(f"missing seeds: {label}: {', '.join(map(str, missing))} "
+                   f"({len(set(seeds))} of {len(expected)} seeds {scope})")  # fmt: skip
+    if dups := sorted({s for s in seeds if seeds.count(s) > 1}):
+        out.append(f"duplicate seeds: {label}: {', '.join(map(str, dups))} (each run counted)")
+    return out
+
+
 def build_rows(
     records: list[RunRecord], by: tuple[str, ...], baseline: str | None, reps: int, seed: int
 ) -> tuple[list[Row], list[str]]:
@@ -311,11 +323,7 @@ def build_rows(
         seeds = [r.seed for r in rs if r.seed is not None]
         missing = tuple(sorted(seeds_in_env[env] - set(seeds)))
         label = " ".join([env, transform, *[f"{k}={v}" for k, v in zip(by, bys, strict=True)]])
-        if missing:
-            notes.append(f"missing seeds: {label}: {', '.join(map(str, missing))} "
-                         f"({len(set(seeds))} of {len(seeds_in_env[env])} seeds in {env})")  # fmt: skip
-        if dups := sorted({s for s in seeds if seeds.count(s) > 1}):
-            notes.append(f"duplicate seeds: {label}: {', '.join(map(str, dups))} (each run counted)")
+        notes += seed_notes(label, seeds, seeds_in_env[env], f"in {env}")
         pgs = [r.p_goal for r in done if r.p_goal is not None]
         rows.append(Row(
             env, transform, bys, cell_stats(x, reps, seed), sum(r.status == DIVERGED for r in rs),
