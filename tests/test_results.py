@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # are the ones docs/results.md gives.
 ZERO = ["--baseline", "zero"]
 TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
-    "platform": (("platform",), 50, ["--x", "episode", "--unfinished-curves", *ZERO]),
+    "platform": (("platform", "platform_penalty"), 60, ["--x", "episode", "--unfinished-curves", *ZERO]),
     "platform_buffer100k": (("platform_buffer100k",), 10, ["--x", "episode"]),
     "goal": (("goal",), 50, ["--x", "episode", *ZERO]),
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
@@ -30,6 +30,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
     "platform",
+    "platform_penalty",
     "goal",
     "pendulum",
     "pendulum_penalty",
@@ -42,7 +43,7 @@ MAIN = (
 FOLDERS = {
     "platform": 50, "platform_buffer100k": 10, "goal": 50, "pendulum": 50, "pendulum_penalty": 10,
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
-    "pdqn_platform_ablation": 15,
+    "pdqn_platform_ablation": 15, "platform_penalty": 10,
 }  # fmt: skip
 
 
