@@ -118,3 +118,59 @@ def test_every_repository_experiment_file_composes(path: Path, monkeypatch: pyte
         specs, seeds = run._members(cfg)
     assert len(specs) == len(seeds) >= 5  # a published cell has at least 5 seeds
     assert f"results/{path.stem}" in path.read_text()
+
+
+# docs/results.md's per-seed and fixed-point tables: row label -> (results/ folder, transform)
+PER_SEED = {
+    **{t: ("platform", t) for t in ("identity", "clip", "zero", "squash", "invert")},
+    "penalty": ("platform_penalty", "penalty"),
+    "MP-DQN": ("mpdqn_platform", "invert"),
+    "P-DQN": ("pdqn_platform", "invert"),
+    **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
+}
+
+
+def _runs(folder: str, transform: str) -> list[tuple[dict[str, Any], Any]]:
+    """(summary, eval.csv rows) of results/<folder>/<transform>'s runs, by seed."""
+    import json
+
+    import pandas as pd
+
+    out = []
+    for summary in sorted(Path(f"{ROOT}/results/{folder}/{transform}").glob("seed*/*/summary.json")):
+        out.append((json.loads(summary.read_text()), pd.read_csv(summary.parent / "eval.csv")))
+    return sorted(out, key=lambda r: r[0]["seed"])
+
+
+def _doc_rows(header: str) -> list[list[str]]:
+    """The cells of the rows of the docs/results.md tables whose header row starts with ``header``."""
+    lines, rows, inside = (ROOT / "docs" / "results.md").read_text().splitlines(), [], False
+    for line in lines:
+        if line.startswith(header):
+            inside = True
+        elif inside and line.startswith("|") and not line.startswith("|---"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+        elif not line.startswith("|"):
+            inside = False
+    return rows
+
+
+def test_per_seed_tables_in_results_md_are_the_runs_final_returns() -> None:
+    rows = _doc_rows("| transform | final return per seed |") + _doc_rows("| agent | final return per seed |")
+    assert {r[0] for r in rows} <= set(PER_SEED) and len(rows) >= 11
+    for label, values in rows:
+        finals = [f"{s['final_eval']['return_mean']:.3f}" for s, _ in _runs(*PER_SEED[label])]
+        assert values.split(", ") == finals, label
+
+
+def test_fixed_point_table_in_results_md_is_the_mean_curve() -> None:
+    """Mean evaluation return, each run's curve interpolated onto training episodes, at fixed episodes."""
+    import numpy as np
+
+    rows = _doc_rows("| transform | episode 2,000 |")
+    assert len(rows) == 6
+    for label, *values in rows:
+        runs = _runs(*PER_SEED[label])
+        points = [[float(np.interp(e, ev.episode, ev.return_mean)) for e in (2000, 6000, 10000, 15000)]
+                  + [s["final_eval"]["return_mean"]] for s, ev in runs]  # fmt: skip
+        assert values == [f"{v:.3f}" for v in np.mean(points, axis=0)], label
