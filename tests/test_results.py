@@ -25,7 +25,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (("lunarlander_small",), 50, ZERO),
     "pdqn_platform": (("pdqn_platform", "pdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
-    "mpdqn_platform": (("mpdqn_platform",), 10, ["--x", "episode"]),
+    "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
@@ -38,12 +38,13 @@ MAIN = (
     "pdqn_platform",
     "pdqn_platform_ablation",
     "mpdqn_platform",
+    "mpdqn_platform_ablation",
 )
 # results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
 FOLDERS = {
     "platform": 50, "platform_buffer100k": 10, "goal": 50, "pendulum": 50, "pendulum_penalty": 10,
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
-    "pdqn_platform_ablation": 15, "platform_penalty": 10,
+    "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15,
 }  # fmt: skip
 
 
@@ -127,6 +128,7 @@ PER_SEED = {
     "MP-DQN": ("mpdqn_platform", "invert"),
     "P-DQN": ("pdqn_platform", "invert"),
     **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
+    **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
 }
 
 
@@ -157,7 +159,7 @@ def _doc_rows(header: str) -> list[list[str]]:
 
 def test_per_seed_tables_in_results_md_are_the_runs_final_returns() -> None:
     rows = _doc_rows("| transform | final return per seed |") + _doc_rows("| agent | final return per seed |")
-    assert {r[0] for r in rows} <= set(PER_SEED) and len(rows) >= 11
+    assert {r[0] for r in rows} <= set(PER_SEED) and len(rows) >= 14
     for label, values in rows:
         finals = [f"{s['final_eval']['return_mean']:.3f}" for s, _ in _runs(*PER_SEED[label])]
         assert values.split(", ") == finals, label
