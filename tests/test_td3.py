@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bounded_ddpg import agents, transforms
@@ -67,7 +67,7 @@ def test_chain_equals_direct_and_follows_q1(
         plain = make_td3(name, seed % 1000, **kwargs)  # type: ignore[arg-type]
         q1 = twin(plain).q1(obs, plain.transform.forward(plain.actor(obs)))
         grads = torch.autograd.grad(-q1.mean(), list(plain.actor.parameters()))
-        assert any(g.abs().max() > 0 for g in grads)
+        assume(any(g.abs().max() > 0 for g in grads))  # not a dead ReLU layer (then all are zero)
         for g_chain, g_plain in zip(actor_grads(chain), grads):
             torch.testing.assert_close(g_chain, g_plain, rtol=1e-4, atol=1e-6)
 
