@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
+from hydra import compose, initialize_config_module
 
+from bounded_ddpg import config
 from conftest import TINY, run_dirs
 
 REPO = Path(__file__).resolve().parents[1]
+TRANSFORMS = ("identity", "clip", "zero", "squash", "invert", "penalty")
+config.register()  # the schema Hydra composes against
 SWEEPS = sorted((REPO / "sweeps").glob("*.yaml"))
 
 with warnings.catch_warnings():
@@ -25,8 +31,9 @@ def load(name: str) -> dict[str, Any]:
     return yaml.safe_load((REPO / "sweeps" / name).read_text())
 
 
-def test_both_sweep_files_exist() -> None:
-    assert [p.name for p in SWEEPS] == ["ablation.yaml", "lr_search.yaml"]
+def test_the_sweep_files_exist() -> None:
+    names = ["ablation.yaml", "ablation_pdqn.yaml", "ablation_td3.yaml", "lr_search.yaml"]
+    assert [p.name for p in SWEEPS] == names
 
 
 @pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)
@@ -40,18 +47,69 @@ def test_sweep_file_is_valid_and_suggests_hydra_overrides(path: Path) -> None:
     assert sweeps.schema_violations_from_proposed_config(broken) != []  # the check has teeth
 
 
-def test_ablation_grid_covers_transforms_envs_and_seeds() -> None:
-    config = load("ablation.yaml")
-    sweep = sweeps.SweepConfig(config)
+@functools.cache
+def grid(name: str) -> list[dict[str, Any]]:
+    """Every run a grid sweep file suggests, as {key: value}, in the order W&B's own sweep code gives them."""
+    sweep = sweeps.SweepConfig(load(name))
     suggested: list[sweeps.SweepRun] = []
     while (run := sweeps.next_run(sweep, suggested)) is not None:
         suggested.append(sweeps.SweepRun(config=run.config, state=sweeps.RunState.finished))
-    cells = {
-        (r.config["transform"]["value"], r.config["env"]["value"], r.config["seed"]["value"])
-        for r in suggested
+    return [{k: v["value"] for k, v in r.config.items()} for r in suggested]
+
+
+# file: its number of runs (agents x transforms x envs x seeds)
+ABLATIONS = {
+    "ablation.yaml": 6 * 4 * 10,
+    "ablation_pdqn.yaml": 2 * 6 * 2 * 10,
+    "ablation_td3.yaml": 6 * 2 * 10,
+}
+
+
+def test_the_ablation_grids_cover_the_main_table_once_each_under_the_published_protocol() -> None:
+    """The three grids are every agent x transform x env cell of docs/results.md's main table x seeds 0-9,
+    each (agent, env, transform, seed) once; a run without `agent` takes its env's preset (PA-DDPG / DDPG)."""
+    from bounded_ddpg.report.main_table import ENVS
+
+    cells: list[tuple[str, str, str, int]] = []
+    for name, size in ABLATIONS.items():
+        runs = grid(name)
+        assert len(runs) == size, name
+        assert {(r["experiment"], r["wandb.mode"]) for r in runs} == {("paper", "online")}, name
+        cells += [(r.get("agent", "ddpg"), r["env"], r["transform"], r["seed"]) for r in runs]
+    assert len(set(cells)) == len(cells)  # no run twice, within or across files
+    parameterised, box = ENVS[:2], ENVS[2:]
+    expected = {
+        (agent, env, t, seed)
+        for agent, envs in {"ddpg": ENVS, "pdqn": parameterised, "mpdqn": parameterised, "td3": box}.items()
+        for env in envs
+        for t in TRANSFORMS
+        for seed in range(10)
     }
-    assert len(suggested) == len(cells) == 5 * 4 * 10
-    assert {r.config["experiment"]["value"] for r in suggested} == {"paper"}  # the published protocol
+    assert set(cells) == expected
+
+
+@pytest.mark.parametrize("name", ABLATIONS)
+def test_every_cell_of_an_ablation_grid_composes_and_validates(name: str) -> None:
+    """Each (agent, env, transform) a grid suggests composes with real Hydra as the sweep agent would run it
+    and passes the run's checks (a cell that would exit 2 on a cluster fails here); the agent is the
+    released one: PA-DDPG's presets on Platform and Goal, CleanRL's values on the Box tasks."""
+    from bounded_ddpg.envs.factory import make_env
+
+    presets = {"Platform": [256, 128], "Goal": [128, 64]}
+    combos = {tuple((k, r[k]) for k in ("agent", "env", "transform") if k in r) for r in grid(name)}
+    for combo in sorted(combos):
+        overrides = [f"{k}={v}" for k, v in combo] + ["experiment=paper", "seed=0"]
+        with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+            cfg = compose("config", overrides=overrides)
+        config.validate(cfg, overrides)
+        probe = make_env(cfg.env.id)
+        config.validate_against_env(cfg, int(np.prod(probe.action_space.shape)), cfg.env.name)
+        probe.close()
+        env, agent, transform = cfg.env.name, dict(combo).get("agent", "ddpg"), dict(combo)["transform"]
+        assert (cfg.experiment, cfg.transform.name, cfg.agent.name) == ("paper", transform, agent)
+        if agent == "ddpg":
+            assert list(cfg.agent.hidden_sizes) == presets.get(env, [256, 256]), combo
+        assert cfg.budget.episodes == (20000 if env in presets else None), combo
 
 
 def test_lr_search_suggests_learning_rates_in_range() -> None:
