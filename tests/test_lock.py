@@ -88,7 +88,50 @@ def test_the_lock_names_a_live_holder_and_is_released(tmp_path: Path) -> None:
     assert not lock_path(run_dir).exists()
     with locked([run_dir, run_dir.with_name("r2")]):  # free again; several at once
         assert lock_path(run_dir).exists() and lock_path(run_dir.with_name("r2")).exists()
-    assert list(run_dir.parent.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # the lock files, and the directories made for them, are gone
+
+
+def test_a_released_lock_removes_only_the_directories_it_made_and_only_when_empty(tmp_path: Path) -> None:
+    """A run refused after its locks were taken leaves nothing; a run directory, another run's lock and a
+    directory that existed before are kept."""
+    (tmp_path / "Platform").mkdir()
+    refused, kept, other = (tmp_path / "Platform" / "invert" / f"seed{k}" / "x" for k in range(3))
+    with locked([refused, kept, other]):
+        kept.mkdir()  # a run that wrote its directory
+        held = RunLock(other.with_name("y"))  # another process's run in the same seed directory
+        held.acquire()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "Platform", "Platform/invert", "Platform/invert/seed1", "Platform/invert/seed1/x",
+        "Platform/invert/seed2", "Platform/invert/seed2/.y.lock",
+    ]  # fmt: skip
+    held.release()  # made nothing: seed2 was there when it was taken
+    assert (tmp_path / "Platform" / "invert" / "seed2").is_dir()
+    with locked([refused]):
+        pass
+    assert not (tmp_path / "Platform" / "invert" / "seed0").exists()
+    assert (tmp_path / "Platform" / "invert").is_dir()  # seed1's run directory is in it
+
+
+def test_a_lock_whose_parent_another_release_removed_is_taken_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between acquire's mkdir and its open, another process's release may remove the still-empty parent."""
+    run_dir = tmp_path / "seed0" / "x"
+    real_open, removed = os.open, []
+
+    def open_after_a_removal(path: Path, *args: int) -> int:
+        if not removed:
+            removed.append(path)
+            os.rmdir(run_dir.parent)  # what the other process's release does
+        return real_open(path, *args)
+
+    monkeypatch.setattr(os, "open", open_after_a_removal)
+    lock = RunLock(run_dir)
+    lock.acquire()
+    monkeypatch.undo()
+    assert removed == [lock_path(run_dir)] and lock_path(run_dir).exists()
+    lock.release()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_stale_lock_file_of_a_dead_pid_is_taken_over(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def test_actor_bias_init_must_match_the_action_dimension_before_anything_is_writ
         (["agent.actor_bias_init=[0,0]"], ["agent.actor_bias_init=[0.0,0.0] has 2 values"]),
         (
             ["agent=mpdqn", "agent.policy_average=0.01"],
-            ["agent.policy_average=0.01 is invalid for agent.name=mpdqn"],
+            ["agent.policy_average=0.01 is available for agent=ddpg and agent=td3 only"],  # the agent's
         ),
         (["out_dir="], ["out_dir='' is invalid"]),
         (["-m", "out_dir=", "seed=0,1"], ["out_dir='' is invalid"]),  # before Hydra makes the sweep dir

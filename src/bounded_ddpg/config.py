@@ -362,9 +362,6 @@ def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
     if steps is not None and _pos(steps) and c.agent.learning_starts >= steps:
         errors.append(f"agent.learning_starts={c.agent.learning_starts} is invalid; valid: below "
                       f"budget.steps (= {steps}), or the agent would never update")  # fmt: skip
-    if c.agent.policy_average is not None and c.agent.name in ("pdqn", "mpdqn"):
-        errors.append(f"agent.policy_average={c.agent.policy_average} is invalid for agent.name="
-                      f"{c.agent.name}; valid: null (it exists for ddpg and td3)")  # fmt: skip
     if c.budget.steps is None and c.budget.episodes is None:
         errors.append("budget.steps and budget.episodes are both null: set at least one limit")
     given = {override_key(o): o for o in overrides}

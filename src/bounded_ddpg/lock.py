@@ -5,7 +5,9 @@ be taken before the directory exists, and a new run and its resume are serialise
 ``flock`` for the life of the process. The kernel releases it when the holder exits in any way, SIGKILL
 included, so a lock left by a dead process never blocks a resume; a live holder makes a second process
 fail at once with the holder's host, pid and start time, which the file records. The file is removed when
-its holder ends normally.
+its holder ends normally, and so are the directories taking the lock created (``seed<k>/`` and up) if they
+are still empty then: a run refused after its locks were taken (an agent that refuses its config) leaves
+nothing behind.
 
 ``flock`` works on local filesystems and on NFSv4 (where a crashed client's lock lapses with its lease).
 """
@@ -49,15 +51,21 @@ class RunLock:
     def __init__(self, run_dir: Path) -> None:
         self.run_dir, self.path = run_dir, lock_path(run_dir)
         self.fd: int | None = None
+        self.created: list[Path] = []  # the directories acquire() made, deepest first
 
     def acquire(self) -> None:
+        missing = [d for d in (self.path.parent, *self.path.parent.parents) if not d.exists()]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise LockError(f"cannot create the run directory's parent {self.path.parent}: {e}") from e
+        self.created = missing
         while True:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except FileNotFoundError:  # another process's release removed the still-empty parent: again
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                continue
             except OSError as e:
                 raise LockError(f"cannot create the lock file {self.path}: {e}") from e
             try:
@@ -93,6 +101,11 @@ class RunLock:
             self.path.unlink()  # while still holding it: a waiting process then locks a fresh file
         os.close(self.fd)
         self.fd = None
+        for directory in self.created:  # only if still empty: a run directory or another lock keeps it
+            try:
+                directory.rmdir()
+            except OSError:
+                break
 
 
 @contextlib.contextmanager

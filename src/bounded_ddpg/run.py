@@ -90,8 +90,8 @@ def train_from_config(
 
     Everything is checked before anything is written: the config (with the command line's ``overrides``,
     by default Hydra's task overrides, for conflicts), the config against the built environment, W&B's
-    login and server, the run directories' locks and, for a resume, the run directories themselves.
-    ``on_ready`` is called then, once, before the first write.
+    login and server, the run directories' locks, for a resume the run directories themselves, and the
+    agent (which may refuse the config). ``on_ready`` is called then, once, before the first write.
     """
     schema.validate(cfg, _task_overrides() if overrides is None else overrides)
     names, seeds = _members(cfg)
@@ -133,12 +133,9 @@ def train_from_config(
         if all(exists):
             states = resume.load_states(pick(dirs), pick(seeds))
         try:
-            if on_ready is not None:
-                on_ready()
             with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
-                trainer = _build(
-                    cfg, pick(names), pick(seeds), pick(dirs), pick(configs), pick(summaries), states
-                )
+                members = pick(names), pick(seeds), pick(dirs), pick(configs), pick(summaries)
+                trainer = _build(cfg, *members, states, on_ready)
                 trainer.stop_signals = received
                 trained = iter(_train(trainer))
         except WriteError as e:
@@ -157,8 +154,10 @@ def _build(
     configs: list[dict[str, Any]],
     summaries: list[dict[str, Any] | None],
     states: list[dict[str, Any]] | None,
+    on_ready: Callable[[], None] | None = None,
 ) -> Trainer:
-    """Agent, replay, environments and loggers of the members to train (new or resumed), restored."""
+    """Agent, replay, environments and loggers of the members to train (new or resumed), restored.
+    ``on_ready`` is called once the agent accepts the config, before the first write."""
     envs = [(make_env(cfg.env.id), make_env(cfg.env.id)) for _ in seeds]  # seeded by tapes and evaluations
     env = envs[0][0]
     obs_dim, low, high = env.observation_space.shape[0], env.action_space.low, env.action_space.high  # type: ignore[attr-defined,index]
@@ -174,6 +173,8 @@ def _build(
         raise schema.ConfigError(str(e)) from e
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
+    if on_ready is not None:
+        on_ready()
     meta = {"versions": versions(), "git_commit": git_commit()}
     members = []
     for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):

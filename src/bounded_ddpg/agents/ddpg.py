@@ -58,6 +58,8 @@ class DDPG:
     # Per-member learning-rate factors [M] for the next optimiser steps (agent.lr_decay; the training loop
     # sets them before each update from the members' budgets); None: every member at its full rate.
     lr_scale: Tensor | None = None
+    # The averaged actor that acts greedily (agent.policy_average, a protocol variant); None: off.
+    actor_avg: nn.Module | None = None
 
     def __init__(
         self,
@@ -92,8 +94,6 @@ class DDPG:
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
-        # The averaged actor that acts greedily (agent.policy_average, a protocol variant); None: off.
-        self.actor_avg: nn.Module | None = None
         if cfg.policy_average is not None:
             self.actor_avg = copy.deepcopy(self.actor).requires_grad_(False)
         # Parameter lists built once: every update reads them several times.

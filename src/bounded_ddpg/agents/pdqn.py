@@ -292,7 +292,6 @@ class PDQN(DDPG):
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)
         for p in (*self.actor_target.parameters(), *self.critic_target.parameters()):
             p.requires_grad_(False)
-        self.actor_avg = None  # agent.policy_average is refused above
         self.actor_params: list[Tensor] = list(self.actor.parameters())
         self.critic_params: list[Tensor] = list(self.critic.parameters())
         fused = self.device.type in ("cpu", "cuda")
