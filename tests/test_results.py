@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hydra import compose, initialize_config_module
@@ -136,10 +139,6 @@ PER_SEED = {
 
 def _runs(folder: str, transform: str) -> list[tuple[dict[str, Any], Any]]:
     """(summary, eval.csv rows) of results/<folder>/<transform>'s runs, by seed."""
-    import json
-
-    import pandas as pd
-
     out = []
     for summary in sorted(Path(f"{ROOT}/results/{folder}/{transform}").glob("seed*/*/summary.json")):
         out.append((json.loads(summary.read_text()), pd.read_csv(summary.parent / "eval.csv")))
@@ -169,8 +168,6 @@ def test_per_seed_tables_in_results_md_are_the_runs_final_returns() -> None:
 
 def test_fixed_point_table_in_results_md_is_the_mean_curve() -> None:
     """Mean evaluation return, each run's curve interpolated onto training episodes, at fixed episodes."""
-    import numpy as np
-
     rows = _doc_rows("| transform | episode 2,000 |")
     assert len(rows) == 6
     for label, *values in rows:
