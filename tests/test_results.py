@@ -30,6 +30,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "pdqn_platform": (("pdqn_platform", "pdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "pdqn_goal": (("pdqn_goal",), 15, ["--x", "episode", *ZERO]),
+    "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
@@ -44,12 +45,14 @@ MAIN = (
     "mpdqn_platform",
     "mpdqn_platform_ablation",
     "pdqn_goal",
+    "mpdqn_goal",
 )
 # results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
 FOLDERS = {
     "platform": 50, "platform_buffer100k": 10, "goal": 50, "pendulum": 50, "pendulum_penalty": 10,
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
+    "mpdqn_goal": 15,
 }  # fmt: skip
 
 
