@@ -23,6 +23,7 @@ ZERO = ["--baseline", "zero"]
 TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "platform": (("platform", "platform_penalty"), 60, ["--x", "episode", "--unfinished-curves", *ZERO]),
     "platform_buffer100k": (("platform_buffer100k",), 10, ["--x", "episode"]),
+    "platform_invert_avg": (("platform_invert_avg",), 10, ["--x", "episode"]),
     "goal": (("goal", "goal_penalty"), 60, ["--x", "episode", *ZERO]),
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
@@ -53,7 +54,7 @@ FOLDERS = {
     "platform": 50, "platform_buffer100k": 10, "goal": 50, "pendulum": 50, "pendulum_penalty": 10,
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
-    "mpdqn_goal": 15, "goal_penalty": 10,
+    "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
 }  # fmt: skip
 
 
