@@ -27,7 +27,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "goal": (("goal", "goal_penalty"), 60, ["--x", "episode", *ZERO]),
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
-    "lunarlander_small": (("lunarlander_small",), 50, ZERO),
+    "lunarlander_small": (("lunarlander_small", "lunarlander_small_penalty"), 60, ZERO),
     "pdqn_platform": (("pdqn_platform", "pdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "pdqn_goal": (("pdqn_goal",), 15, ["--x", "episode", *ZERO]),
@@ -42,6 +42,7 @@ MAIN = (
     "pendulum",
     "pendulum_penalty",
     "lunarlander_small",
+    "lunarlander_small_penalty",
     "pdqn_platform",
     "pdqn_platform_ablation",
     "mpdqn_platform",
@@ -55,6 +56,7 @@ FOLDERS = {
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
+    "lunarlander_small_penalty": 10,
 }  # fmt: skip
 
 
