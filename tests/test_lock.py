@@ -117,6 +117,7 @@ def test_a_lock_whose_parent_another_release_removed_is_taken_again(
 ) -> None:
     """Between acquire's mkdir and its open, another process's release may remove the still-empty parent."""
     run_dir = tmp_path / "seed0" / "x"
+    run_dir.parent.mkdir()  # another process's, when this one starts
     real_open, removed = os.open, []
 
     def open_after_a_removal(path: Path, *args: int) -> int:
@@ -131,7 +132,7 @@ def test_a_lock_whose_parent_another_release_removed_is_taken_again(
     monkeypatch.undo()
     assert removed == [lock_path(run_dir)] and lock_path(run_dir).exists()
     lock.release()
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # the directory it made again is its own to remove
 
 
 def test_a_stale_lock_file_of_a_dead_pid_is_taken_over(tmp_path: Path) -> None:

@@ -64,7 +64,9 @@ class RunLock:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except FileNotFoundError:  # another process's release removed the still-empty parent: again
+                gone = [d for d in (self.path.parent, *self.path.parent.parents) if not d.exists()]
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.created = sorted({*self.created, *gone}, key=lambda d: -len(d.parts))  # now ours too
                 continue
             except OSError as e:
                 raise LockError(f"cannot create the lock file {self.path}: {e}") from e
