@@ -32,6 +32,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "pdqn_goal": (("pdqn_goal",), 15, ["--x", "episode", *ZERO]),
     "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
+    "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
@@ -49,6 +50,7 @@ MAIN = (
     "mpdqn_platform_ablation",
     "pdqn_goal",
     "mpdqn_goal",
+    "td3_lunarlander_small",
 )
 # results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
 FOLDERS = {
@@ -56,7 +58,7 @@ FOLDERS = {
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
-    "lunarlander_small_penalty": 10,
+    "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30,
 }  # fmt: skip
 
 
@@ -182,3 +184,28 @@ def test_fixed_point_table_in_results_md_is_the_mean_curve() -> None:
         points = [[float(np.interp(e, ev.episode, ev.return_mean)) for e in (2000, 6000, 10000, 15000)]
                   + [s["final_eval"]["return_mean"]] for s, ev in runs]  # fmt: skip
         assert values == [f"{v:.3f}" for v in np.mean(points, axis=0)], label
+
+
+def test_per_task_tables_in_results_md_are_the_reports() -> None:
+    """Every report table docs/results.md shows (header `| env ...`) is one docs/results/<table>/table.md,
+    line for line, and every table is shown but the unfinished runs' (docs/results.md shows their curves)."""
+    lines = (ROOT / "docs" / "results.md").read_text().splitlines()
+    shown = []
+    for i, line in enumerate(lines):
+        if line.startswith("| env ") and not lines[i - 1].startswith("|"):
+            end = next(k for k in range(i, len(lines) + 1) if k == len(lines) or not lines[k].startswith("|"))
+            shown.append(lines[i:end])
+    published = {
+        t: [
+            ln
+            for ln in (ROOT / "docs" / "results" / t / "table.md").read_text().splitlines()
+            if ln.startswith("|")
+        ]
+        for t in TABLES
+        if t != "lunarlandercontinuous"  # no run finished: no table
+    }
+    for table in shown:
+        assert table in published.values(), (
+            f"docs/results.md shows a table no report made:\n{table[0]}\n{table[2]}"
+        )
+    assert len(shown) == len(published) and all(t in shown for t in published.values())
