@@ -9,12 +9,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import yaml
 from hydra import compose, initialize_config_module
 
 from bounded_ddpg import config
+from bounded_ddpg.run import check
 from conftest import TINY, run_dirs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,18 +93,13 @@ def test_every_cell_of_an_ablation_grid_composes_and_validates(name: str) -> Non
     """Each (agent, env, transform) a grid suggests composes with real Hydra as the sweep agent would run it
     and passes the run's checks (a cell that would exit 2 on a cluster fails here); the agent is the
     released one: PA-DDPG's presets on Platform and Goal, CleanRL's values on the Box tasks."""
-    from bounded_ddpg.envs.factory import make_env
-
     presets = {"Platform": [256, 128], "Goal": [128, 64]}
     combos = {tuple((k, r[k]) for k in ("agent", "env", "transform") if k in r) for r in grid(name)}
     for combo in sorted(combos):
         overrides = [f"{k}={v}" for k, v in combo] + ["experiment=paper", "seed=0"]
         with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
             cfg = compose("config", overrides=overrides)
-        config.validate(cfg, overrides)
-        probe = make_env(cfg.env.id)
-        config.validate_against_env(cfg, int(np.prod(probe.action_space.shape)), cfg.env.name)
-        probe.close()
+        check(cfg, overrides)  # what a run checks before it builds anything
         env, agent, transform = cfg.env.name, dict(combo).get("agent", "ddpg"), dict(combo)["transform"]
         assert (cfg.experiment, cfg.transform.name, cfg.agent.name) == ("paper", transform, agent)
         if agent == "ddpg":

@@ -83,6 +83,23 @@ def _task_overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
+def check(cfg: DictConfig, overrides: Sequence[str]) -> tuple[list[transforms.Spec], list[int]]:
+    """The config's own checks, before anything is built or written: the schema (with the command line's
+    ``overrides``, for conflicts), one member per run under a W&B sweep agent, and the config against the
+    environment it names (built once, then closed). Returns the members' (transform, seed) lists."""
+    schema.validate(cfg, overrides)
+    names, seeds = _members(cfg)
+    if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
+        raise schema.ConfigError(
+            "under a W&B sweep agent a run has one member: use seed=... and transform=..., not seeds=[...] "
+            "or transforms=[...]"
+        )
+    probe = make_env(cfg.env.id)
+    schema.validate_against_env(cfg, int(np.prod(probe.action_space.shape or (0,))), cfg.env.name)
+    probe.close()
+    return names, seeds
+
+
 def train_from_config(
     cfg: DictConfig, overrides: Sequence[str] | None = None, on_ready: Callable[[], None] | None = None
 ) -> list[dict[str, Any]]:
@@ -93,16 +110,7 @@ def train_from_config(
     login and server, the run directories' locks, for a resume the run directories themselves, and the
     agent (which may refuse the config). ``on_ready`` is called then, once, before the first write.
     """
-    schema.validate(cfg, _task_overrides() if overrides is None else overrides)
-    names, seeds = _members(cfg)
-    if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
-        raise schema.ConfigError(
-            "under a W&B sweep agent a run has one member: use seed=... and transform=..., not seeds=[...] "
-            "or transforms=[...]"
-        )
-    probe = make_env(cfg.env.id)
-    schema.validate_against_env(cfg, int(np.prod(probe.action_space.shape or (0,))), cfg.env.name)
-    probe.close()
+    names, seeds = check(cfg, _task_overrides() if overrides is None else overrides)
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
