@@ -209,3 +209,40 @@ def test_per_task_tables_in_results_md_are_the_reports() -> None:
             f"docs/results.md shows a table no report made:\n{table[0]}\n{table[2]}"
         )
     assert len(shown) == len(published) and all(t in shown for t in published.values())
+
+
+# Per-seed lists quoted in docs/results.md's prose: (the words before the list, results/ folder, transform,
+# summary's final_eval key, decimals). The list is the runs' values by seed, joined with ", ".
+PROSE_PER_SEED = [
+    ("Per seed: ", "platform_buffer100k", "invert", "return_mean", 3),
+    ("(reference buffer, same seeds: ", "platform", "invert", "return_mean", 3),
+    ("Per seed: ", "platform_invert_avg", "invert", "return_mean", 3),
+    ("(the published protocol's runs, same seeds: ", "platform", "invert", "return_mean", 3),
+    ("of them), `identity`: ", "goal", "identity", "return_mean", 3),
+    ("P(goal) per seed (0-4): `zero` ", "pdqn_goal", "zero", "p_goal", 3),
+    ("0.712, 0.659, 0.723; `invert` ", "pdqn_goal", "invert", "p_goal", 3),
+    ("P(goal) per seed (0-4): `zero` ", "mpdqn_goal", "zero", "p_goal", 3),
+    ("0.697, 0.707; `invert` ", "mpdqn_goal", "invert", "p_goal", 3),
+    ("Per seed: ", "lunarlander_small_penalty", "penalty", "return_mean", 1),
+]
+
+
+def _finals(folder: str, transform: str, key: str = "return_mean") -> list[float]:
+    return [s["final_eval"][key] for s, _ in _runs(folder, transform)]
+
+
+def test_per_seed_lists_in_results_md_prose_are_the_runs() -> None:
+    text = " ".join((ROOT / "docs" / "results.md").read_text().split())  # line breaks are spaces
+    for before, folder, transform, key, decimals in PROSE_PER_SEED:
+        values = ", ".join(f"{v:.{decimals}f}" for v in _finals(folder, transform, key))
+        assert before + values in text, (folder, transform, values)
+    # the claims beside them: squash never scores on Goal; Goal's PA-DDPG transforms end together
+    for folder in ("pdqn_goal", "mpdqn_goal"):
+        assert _finals(folder, "squash", "p_goal") == [0.0] * 5
+    by_transform = {t: np.array(_finals(*f)) for t, f in
+                    [(t, ("goal", t)) for t in ("identity", "clip", "zero", "squash", "invert")]
+                    + [("penalty", ("goal_penalty", "penalty"))]}  # fmt: skip
+    close = np.stack([by_transform[t] for t in ("identity", "clip", "zero", "penalty")])
+    assert np.ptp(close, axis=0).max() < 1e-4
+    near = np.stack([by_transform[t] for t in ("squash", "invert")])
+    assert np.abs(near - by_transform["identity"]).max() < 0.014
