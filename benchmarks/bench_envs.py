@@ -40,7 +40,7 @@ def bench_vector(env_id: str, num_envs: int, steps: int, seed: int) -> tuple[flo
     """(agent steps/s, substeps/s) summed over ``num_envs`` copies for ``steps`` vector steps."""
     venv = make_vector_env(env_id, num_envs, list(range(seed, seed + num_envs)))
     venv.reset()
-    dim = venv.single_action_space.shape[0]
+    (dim,) = venv.single_action_space.shape or ()
     actions = np.random.default_rng(seed).uniform(-1.0, 1.0, (steps, num_envs, dim))
     substeps = 0
     t0 = time.perf_counter()

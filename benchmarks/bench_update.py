@@ -124,7 +124,7 @@ def reference_style(batch: int = 32, obs: int = 9, act: int = 6) -> Callable[[],
         q = critic(torch.cat([s, u], 1)).mean()
         critic.zero_grad()
         q.backward()
-        grad = u.grad.clone()  # type: ignore[union-attr]
+        grad = u.grad.clone()
         with torch.no_grad():  # inverting gradients, one sample at a time (the reference's loop)
             for n in range(grad.shape[0]):
                 up = grad[n] > 0
@@ -247,7 +247,9 @@ def reference_pdqn(multipass: bool, invert: str, obs: int = 9, k: int = 3) -> Ca
     x_t.load_state_dict(x_net.state_dict())
     opt_q, opt_x = torch.optim.Adam(q.parameters(), 1e-3), torch.optim.Adam(x_net.parameters(), 1e-4)
     rng = np.random.default_rng(0)
-    data = {key: rng.standard_normal((10_000, d)).astype(np.float32) for key, d in (("s", obs), ("x", k))}
+    data: dict[str, np.ndarray] = {
+        key: rng.standard_normal((10_000, d)).astype(np.float32) for key, d in (("s", obs), ("x", k))
+    }
     data["s2"], data["r"] = data["s"][::-1].copy(), rng.standard_normal(10_000).astype(np.float32)
     data["a"], data["t"] = rng.integers(0, k, 10_000), np.zeros(10_000, np.float32)
     hi, lo = torch.ones(k), -torch.ones(k)
@@ -270,7 +272,7 @@ def reference_pdqn(multipass: bool, invert: str, obs: int = 9, k: int = 3) -> Ca
         q_loss = torch.mean(torch.sum(q(s, params), 1))
         q.zero_grad()
         q_loss.backward()
-        delta = params.grad.clone()  # type: ignore[union-attr]
+        delta = params.grad.clone()
         out = x_net(s)  # the reference runs the parameter network a second time
         vals = out.detach()
         with torch.no_grad():

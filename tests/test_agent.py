@@ -53,7 +53,7 @@ def test_chain_equals_direct_for_every_transform(
     high = low + (torch.rand(action_dim, generator=gen) * 3 + 0.1).numpy()
     # a large final-layer init spreads outputs across, onto and beyond the bounds: every branch is exercised
     kwargs = dict(obs_dim=obs_dim, low=low, high=high, hidden=hidden, final_init=spread, lr_actor=0.0)
-    chain, direct = (make_agent(name, g, seed % 1000, **kwargs) for g in ("chain", "direct"))  # type: ignore[arg-type]
+    chain, direct = (make_agent(name, g, seed % 1000, **kwargs) for g in ("chain", "direct"))
     obs = torch.randn(1, batch, obs_dim, generator=gen) * 2
     m_chain, m_direct = chain.update_actor(obs), direct.update_actor(obs)
     for g_chain, g_direct in zip(actor_grads(chain), actor_grads(direct)):
@@ -62,7 +62,7 @@ def test_chain_equals_direct_for_every_transform(
         torch.testing.assert_close(m_chain[key], m_direct[key], rtol=1e-4, atol=1e-6)
     if name in ("identity", "squash", "clip"):
         # these transforms ARE derivatives of their forward: both equal autograd of -Q(s, forward(mu(s)))
-        plain = make_agent(name, "chain", seed % 1000, **kwargs)  # type: ignore[arg-type]
+        plain = make_agent(name, "chain", seed % 1000, **kwargs)
         q = plain.critic(obs, plain.transform.forward(plain.actor(obs)))
         grads = torch.autograd.grad(-q.mean(), list(plain.actor.parameters()))
         for g_chain, g_plain in zip(actor_grads(chain), grads):
@@ -250,7 +250,7 @@ def test_parameterised_and_user_transforms_are_members_like_the_built_ins(actor_
 
 def test_one_transform_per_member_is_required() -> None:
     with pytest.raises(ValueError, match="2 transforms for 3 members"):
-        make_agent(["identity", "invert"], "chain", seed=0, seeds=[0, 1, 2])  # type: ignore[arg-type]
+        make_agent(["identity", "invert"], "chain", seed=0, seeds=[0, 1, 2])
 
 
 @pytest.mark.parametrize("agent_name", ["ddpg", "td3"])

@@ -36,7 +36,7 @@ def test_box_task(env_id: str, available: bool, reason: str, limit: int) -> None
         act = a.action_space.sample()
         np.testing.assert_array_equal(act, b.action_space.sample())  # the action space is seeded too
         ra, rb = a.step(act)[1], b.step(act)[1]
-        assert ra == rb and np.isfinite(ra)
+        assert ra == rb and np.isfinite(float(ra))
 
 
 @pytest.mark.skipif(not HAS_MUJOCO, reason="needs gymnasium[mujoco] (pip install 'gymnasium[mujoco]')")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from bounded_ddpg.replay import ReplayBuffer
 
 def test_round_trip_with_weights_only(tmp_path: Path) -> None:
     path = tmp_path / "ck.pt"
-    state = {
+    state: dict[str, Any] = {
         "format": 1,
         "step": 7,
         "w": torch.arange(6.0).reshape(2, 3),
@@ -94,7 +95,7 @@ def test_tape_rebuilds_the_episode_exactly(tmp_path: Path, env_id: str, first_ep
     restored = checkpoint.EpisodeTape().restore(fresh, checkpoint.load(tmp_path / "ck.pt")["tape"])
     assert np.array_equal(restored, obs)
     if not done:
-        action = np.full(env.action_space.shape, 0.3, np.float32)
+        action = np.full(env.action_space.shape or (), 0.3, np.float32)
         a, b = env.step(action), fresh.step(action)
         assert np.array_equal(a[0], b[0]) and a[1] == b[1] and a[2:4] == b[2:4]
     # and the environment's RNG continues identically into the next episode

@@ -134,7 +134,7 @@ def test_summary_json_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest
 @pytest.fixture
 def clean_hydra() -> Any:
     yield
-    HydraConfig.instance().cfg = None  # type: ignore[assignment]  # in-process Hydra leaves its config set
+    HydraConfig.instance().cfg = None  # in-process Hydra leaves its config set
 
 
 def test_the_command_exits_74_with_a_message_naming_the_file(

@@ -255,7 +255,7 @@ def test_gymnasium_env_checker(env_id: str) -> None:
     g = gym.make(env_id, render_mode="rgb_array").unwrapped
     g.reset(seed=0)
     img = g.render()
-    assert img is not None and img.dtype == np.uint8 and img.shape[2] == 3
+    assert isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.shape[2] == 3
 
 
 def test_noise_off_is_deterministic_and_noise_on_is_not() -> None:

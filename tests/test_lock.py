@@ -118,7 +118,7 @@ def test_a_lock_whose_parent_another_release_removed_is_taken_again(
     """Between acquire's mkdir and its open, another process's release may remove the still-empty parent."""
     run_dir = tmp_path / "seed0" / "x"
     run_dir.parent.mkdir()  # another process's, when this one starts
-    real_open, removed = os.open, []
+    real_open, removed = os.open, list[Path]()
 
     def open_after_a_removal(path: Path, *args: int) -> int:
         if not removed:

@@ -22,6 +22,7 @@ from bounded_ddpg.agents.pdqn import MultiPassQNetwork, QNetwork
 from bounded_ddpg.config import AgentConfig, ConfigError, NoiseConfig
 from bounded_ddpg.envs.actions import to_env_units
 from bounded_ddpg.envs.factory import make_env
+from bounded_ddpg.networks import MemberLinear
 from bounded_ddpg.replay import Batch, ReplayBuffer
 from conftest import Cli, child_env, run_dirs
 
@@ -96,7 +97,7 @@ def test_parameter_update_chain_equals_direct_and_identity_is_autograd_of_summed
     kwargs = dict(name=name, transform=transform, seeds=[seed % 1000], obs_dim=obs_dim,
                   slices=flat_slices(sizes), param_low=low, param_high=high, hidden=hidden,
                   init_std_param=spread, init_std_q=1.0, passthrough_bias=bias, lr_actor=0.0)  # fmt: skip
-    chain, direct = (make_pdqn(actor_grad=g, **kwargs) for g in ("chain", "direct"))  # type: ignore[arg-type]
+    chain, direct = (make_pdqn(actor_grad=g, **kwargs) for g in ("chain", "direct"))
     obs = torch.randn(1, batch, obs_dim, generator=gen) * 2
     m_chain, m_direct = chain.update_actor(obs), direct.update_actor(obs)
     for g_chain, g_direct in zip(grads(chain.actor), grads(direct.actor)):
@@ -104,7 +105,7 @@ def test_parameter_update_chain_equals_direct_and_identity_is_autograd_of_summed
     for key in ("dq_da_norm", "g_u_norm", "frac_out_of_bounds", "frac_at_bounds"):
         torch.testing.assert_close(m_chain[key], m_direct[key], rtol=1e-4, atol=1e-6)
     if transform == "identity":
-        plain = make_pdqn(**kwargs)  # type: ignore[arg-type]
+        plain = make_pdqn(**kwargs)
         q = plain.critic(obs, plain.transform.forward(plain.actor(obs)))  # [1, B, K]
         expected = torch.autograd.grad(-q.sum(-1).mean(), list(plain.actor.parameters()))
         assume(any(g.abs().max() > 0 for g in expected))  # not a dead ReLU layer (then all are zero)
@@ -128,11 +129,12 @@ def test_each_step_reaches_only_its_own_network(name: str, actor_grad: str) -> N
     assert all(p.grad is None for p in targets)
 
 
-def set_layer(layer: torch.nn.Module, weight: list[list[float]], bias: list[float]) -> None:
+def set_layer(layer: torch.nn.Module | torch.Tensor, weight: list[list[float]], bias: list[float]) -> None:
     """weight given as [out][in] (as one would write y = W x + b); stored [1, in, out]."""
+    assert isinstance(layer, MemberLinear)
     with torch.no_grad():
-        layer.weight.copy_(torch.tensor(weight).T.unsqueeze(0))  # type: ignore[operator]
-        layer.bias.copy_(torch.tensor(bias).view(1, 1, -1))  # type: ignore[operator]
+        layer.weight.copy_(torch.tensor(weight).T.unsqueeze(0))
+        layer.bias.copy_(torch.tensor(bias).view(1, 1, -1))
 
 
 def test_multipass_by_hand_on_a_linear_q_network() -> None:
@@ -220,7 +222,9 @@ def test_separate_target_rates_for_q_and_parameters() -> None:
         for old, (online, new) in zip(before[target], pairs):
             torch.testing.assert_close(new, (1 - tau) * old + tau * online)
     # the passthrough buffers are fixed: neither trained nor moved by the target update
-    assert torch.equal(agent.actor.passthrough_bias, agent.actor_target.passthrough_bias)
+    assert torch.equal(
+        agent.actor.get_buffer("passthrough_bias"), agent.actor_target.get_buffer("passthrough_bias")
+    )
 
 
 def compose_agent(*overrides: str) -> DictConfig:

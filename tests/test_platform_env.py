@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -17,7 +19,9 @@ def act(k: int, p: float) -> tuple[int, tuple[np.ndarray, ...]]:
     return k, tuple(params)
 
 
-def rollout(env: PlatformEnv, actions: list[tuple[int, float]], seed: int) -> tuple[float, list[dict], bool]:
+def rollout(
+    env: PlatformEnv, actions: Sequence[tuple[int, float]], seed: int
+) -> tuple[float, list[dict], bool]:
     env.reset(seed=seed)
     total, infos = 0.0, []
     for k, p in actions:

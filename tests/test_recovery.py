@@ -13,6 +13,7 @@ import torch
 from bounded_ddpg import transforms
 from bounded_ddpg.agents import DDPG
 from bounded_ddpg.config import AgentConfig
+from bounded_ddpg.networks import MemberLinear
 
 
 def trajectory(
@@ -22,9 +23,11 @@ def trajectory(
         hidden_sizes=[], final_init=1e-9, lr_actor=0.01, actor_bias_init=[1.5], actor_grad=actor_grad
     )
     agent = DDPG(2, np.array([-1.0]), np.array([1.0]), cfg, name, seeds=[0])
+    layer = agent.critic.output_layer
+    assert isinstance(layer, MemberLinear)
     with torch.no_grad():
-        agent.critic.output_layer.weight.zero_()
-        agent.critic.output_layer.weight[0, 2, 0] = slope  # input = [obs (2), a (1)]: Q = slope * a
+        layer.weight.zero_()
+        layer.weight[0, 2, 0] = slope  # input = [obs (2), a (1)]: Q = slope * a
     obs = torch.zeros(1, 8, 2)
     u = []
     for _ in range(steps):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 import warnings
@@ -24,7 +25,8 @@ SWEEPS = sorted((REPO / "sweeps").glob("*.yaml"))
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # sweeps 0.2.0 uses pydantic v1 config names
-    import sweeps
+    # W&B's sweep engine; untyped (and to mypy the name is also this repository's sweeps/ folder)
+    sweeps: Any = importlib.import_module("sweeps")
 
 
 def load(name: str) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def test_sweep_file_is_valid_and_suggests_hydra_overrides(path: Path) -> None:
 def grid(name: str) -> list[dict[str, Any]]:
     """Every run a grid sweep file suggests, as {key: value}, in the order W&B's own sweep code gives them."""
     sweep = sweeps.SweepConfig(load(name))
-    suggested: list[sweeps.SweepRun] = []
+    suggested: list[Any] = []  # sweeps.SweepRun
     while (run := sweeps.next_run(sweep, suggested)) is not None:
         suggested.append(sweeps.SweepRun(config=run.config, state=sweeps.RunState.finished))
     return [{k: v["value"] for k, v in r.config.items()} for r in suggested]

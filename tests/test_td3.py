@@ -57,14 +57,14 @@ def test_chain_equals_direct_and_follows_q1(
     low = (torch.rand(action_dim, generator=gen) * 4 - 3).numpy()
     high = low + (torch.rand(action_dim, generator=gen) * 3 + 0.1).numpy()
     kwargs = dict(obs_dim=obs_dim, low=low, high=high, hidden=hidden, final_init=spread, lr_actor=0.0)
-    chain, direct = (make_td3(name, seed % 1000, actor_grad=g, **kwargs) for g in ("chain", "direct"))  # type: ignore[arg-type]
+    chain, direct = (make_td3(name, seed % 1000, actor_grad=g, **kwargs) for g in ("chain", "direct"))
     obs = torch.randn(1, batch, obs_dim, generator=gen) * 2
     chain.update_actor(obs)
     direct.update_actor(obs)
     for g_chain, g_direct in zip(actor_grads(chain), actor_grads(direct)):
         torch.testing.assert_close(g_chain, g_direct, rtol=1e-4, atol=1e-6)
     if name == "identity":
-        plain = make_td3(name, seed % 1000, **kwargs)  # type: ignore[arg-type]
+        plain = make_td3(name, seed % 1000, **kwargs)
         q1 = twin(plain).q1(obs, plain.transform.forward(plain.actor(obs)))
         grads = torch.autograd.grad(-q1.mean(), list(plain.actor.parameters()))
         assume(any(g.abs().max() > 0 for g in grads))  # not a dead ReLU layer (then all are zero)
@@ -137,7 +137,10 @@ def test_actor_and_targets_change_only_every_policy_delay_th_update() -> None:
         before = [[p.clone() for p in net.parameters()] for net in nets]
         agent.update(random_batch(k))
         after = [list(net.parameters()) for net in nets]
-        changed.append(tuple(any(not torch.equal(x, y) for x, y in zip(b, a)) for b, a in zip(before, after)))  # type: ignore[misc]
+        actor, critic, actor_target = (
+            any(not torch.equal(x, y) for x, y in zip(b, a)) for b, a in zip(before, after)
+        )
+        changed.append((actor, critic, actor_target))
     assert changed == [(k % 3 == 2, True, k % 3 == 2) for k in range(7)]
 
 

@@ -13,11 +13,15 @@ def _run_and_compare(env_id: str, n: int, steps: int, check: int) -> int:
     seeds = list(range(100, 100 + n))
     venv = make_vector_env(env_id, n, seeds)
     obs0, _ = venv.reset()
-    acts = np.random.default_rng(1).uniform(-1, 1, (steps, n, venv.single_action_space.shape[0]))
+    (action_dim,), (obs_dim,) = (
+        venv.single_action_space.shape or (),
+        venv.single_observation_space.shape or (),
+    )
+    acts = np.random.default_rng(1).uniform(-1, 1, (steps, n, action_dim))
     obs, rews, finals = [obs0], [], []
     for t in range(steps):
         o, r, term, trunc, info = venv.step(acts[t])
-        assert o.shape == (n, venv.single_observation_space.shape[0]) and venv.observation_space.contains(o)
+        assert o.shape == (n, obs_dim) and venv.observation_space.contains(o)
         obs.append(o)
         rews.append(r)
         finals.append((term | trunc, info.get("_final_obs"), info.get("final_obs")))
@@ -33,7 +37,7 @@ def _run_and_compare(env_id: str, n: int, steps: int, check: int) -> int:
             assert done[i] == (term or trunc)
             if term or trunc:
                 episodes += 1
-                assert mask is not None and mask[i]
+                assert mask is not None and mask[i] and final is not None
                 np.testing.assert_array_equal(final[i], o)  # the final observation, before the reset
                 o, _ = env.reset()
             np.testing.assert_array_equal(o, obs[t + 1][i])
