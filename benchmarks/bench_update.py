@@ -43,6 +43,7 @@ from torch import nn
 
 from bounded_ddpg import agents, transforms
 from bounded_ddpg.config import AgentConfig
+from bounded_ddpg.cuda_graph import GraphedUpdate
 from bounded_ddpg.replay import ReplayBuffer
 
 K = TypeVar("K", bound=Hashable)
@@ -61,10 +62,12 @@ def ours(
     act: int,
     device: str = "cpu",
     agent: str = "ddpg",
+    graph: bool = False,
 ) -> Callable[[], object]:
     """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions.
 
     ``agent="td3"`` updates its actor and targets every second call (policy_delay 2, as CleanRL's TD3).
+    ``graph``: the update replayed from CUDA graphs (cuda_graph.GraphedUpdate; the sample stays eager).
     """
     delay = 2 if agent == "td3" else 1
     cfg = AgentConfig(name=agent, hidden_sizes=hidden, activation=activation, batch_size=batch,
@@ -79,6 +82,9 @@ def ours(
             torch.randn(members, generator=gen), torch.randn(members, obs, generator=gen),
             torch.zeros(members), torch.zeros(members),
         )  # fmt: skip
+    if graph:
+        graphed = GraphedUpdate(learner, replay.sample(batch))
+        return lambda: graphed(replay.sample(batch))
     return lambda: learner.update(replay.sample(batch))
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "bounded_ddpg"
-TRAINING = ("train", "agents", "actor_step", "replay", "noise", "networks", "run", "resume", "evaluation")
+TRAINING = ("train", "agents", "actor_step", "replay", "noise", "networks", "run", "resume", "evaluation", "cuda_graph")
 
 
 def imported_modules(path: Path) -> set[str]:
