@@ -83,3 +83,29 @@ def test_a_graphed_update_refuses_a_learning_rate_decay() -> None:
     agent.lr_scale = torch.ones(len(SEEDS))
     with pytest.raises(ValueError, match="learning-rate decay"):
         GraphedUpdate(agent, batch_for(torch.Generator().manual_seed(0), "cuda"))
+
+
+def test_make_capturable_keeps_the_optimisers_state_and_what_they_compute() -> None:
+    """On the CPU too: the rebuilt optimisers are capturable, carry Adam's moments over (and create them
+    for a fresh agent), and the agent's next updates are those of an untouched twin."""
+    gen = torch.Generator().manual_seed(0)
+    fresh = make("ddpg", "cpu")
+    make_capturable(fresh)
+    for opt in (fresh.actor_opt, fresh.critic_opt):
+        assert opt.param_groups[0]["capturable"] and opt.param_groups[0]["fused"]
+        assert all(
+            float(opt.state[p]["step"]) == 0.0 and not opt.state[p]["exp_avg"].any()
+            for p in opt.param_groups[0]["params"]
+        )
+    plain, rebuilt = make("ddpg", "cpu"), make("ddpg", "cpu")
+    for _ in range(3):
+        batch = batch_for(gen, "cpu")
+        plain.update(batch), rebuilt.update(batch)
+    make_capturable(rebuilt)
+    assert rebuilt.actor_opt.param_groups[0]["lr"] == plain.actor_opt.param_groups[0]["lr"]
+    assert_equal(rebuilt.critic_opt.state_dict()["state"], plain.critic_opt.state_dict()["state"], "moments")
+    for _ in range(3):
+        batch = batch_for(gen, "cpu")
+        plain.update(batch), rebuilt.update(batch)
+    assert_equal(rebuilt.actor.state_dict(), plain.actor.state_dict(), "actor")
+    assert_equal(rebuilt.critic.state_dict(), plain.critic.state_dict(), "critic")

@@ -35,10 +35,14 @@ def make_capturable(agent: DDPG) -> None:
     """Rebuild the agent's two Adam optimisers as fused + capturable, state carried over and created."""
     for name in ("actor_opt", "critic_opt"):
         old: torch.optim.Optimizer = getattr(agent, name)
+        if len(old.param_groups) != 1:
+            raise ValueError(f"{name} has {len(old.param_groups)} parameter groups; the agents build one")
         group = old.param_groups[0]
         params = list(group["params"])
-        new = torch.optim.Adam(params, lr=group["lr"], fused=True, capturable=True)
-        new.load_state_dict(old.state_dict())
+        hyper = {k: group[k] for k in ("lr", "betas", "eps", "weight_decay", "amsgrad")}
+        new = torch.optim.Adam(params, **hyper, fused=True, capturable=True)
+        new.load_state_dict(old.state_dict())  # this restores the saved group's flags too: set them again
+        new.param_groups[0].update(fused=True, capturable=True)
         for p in params:  # what Adam's first step would create, created now (outside any capture)
             if not new.state[p]:
                 new.state[p] = {
@@ -94,7 +98,10 @@ class GraphedUpdate:
         agent.num_updates = self.first  # capture records without running: nothing was updated
 
     def __call__(self, batch: Batch) -> Metrics:
-        for static, new in zip(self.static, batch):
+        for field, static, new in zip(Batch._fields, self.static, batch, strict=True):
+            if new.shape != static.shape:  # copy_ would broadcast a smaller batch without a word
+                raise ValueError(f"batch.{field} has shape {tuple(new.shape)}; the graph was recorded for "
+                                 f"{tuple(static.shape)}")  # fmt: skip
             static.copy_(new)
         graph, metrics = self.graphs[(self.agent.num_updates - self.first) % len(self.graphs)]
         graph.replay()
