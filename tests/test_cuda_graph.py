@@ -109,3 +109,14 @@ def test_make_capturable_keeps_the_optimisers_state_and_what_they_compute() -> N
         plain.update(batch), rebuilt.update(batch)
     assert_equal(rebuilt.actor.state_dict(), plain.actor.state_dict(), "actor")
     assert_equal(rebuilt.critic.state_dict(), plain.critic.state_dict(), "critic")
+
+
+@cuda
+def test_a_batch_of_another_shape_is_refused_not_broadcast() -> None:
+    gen = torch.Generator().manual_seed(0)
+    update = GraphedUpdate(make("ddpg", "cuda"), batch_for(gen, "cuda"))
+    small = Batch(*(t[:, :1] for t in batch_for(gen, "cuda")))
+    with pytest.raises(
+        ValueError, match=r"batch.obs has shape \(4, 1, 4\); the graph was recorded for \(4, 16, 4\)"
+    ):
+        update(small)
