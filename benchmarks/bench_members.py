@@ -10,17 +10,21 @@ updates all M members), the cost per member-update, and the aggregate speed-up o
 device: M x t(1) / t(M). The sizes are interleaved within every repeat and figures are medians. On
 CUDA every timed block ends with a synchronize. ``--graph`` (CUDA only) times, beside each eager update, the
 same update replayed from CUDA graphs (bounded_ddpg.cuda_graph; the replay sample stays eager in both) and
-prints graph / eager per M.
+prints graph / eager per M. ``--split`` (CPU) times, beside each, the update's own matrix products replayed
+alone at their shapes (bench_update.own_matmuls) and gives its compute floor: M x the update's FLOPs at
+the 256x256x256 product rate measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 
 import torch
 
 # this folder's update benchmark: its interleaved timer, the update under test and the two settings
-from bench_update import CLEANRL, PLATFORM, measure, ours
+from bench_update import CLEANRL, PLATFORM, measure, ours, own_matmuls, update_flops
 
 SETTINGS = {"Platform": (PLATFORM, "invert"), "CleanRL": (CLEANRL, "identity")}
 
@@ -36,29 +40,50 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     parser.add_argument("--graph", action="store_true", help="also time the update as a CUDA graph")
+    parser.add_argument(
+        "--split", action="store_true", help="CPU: also time the update's matrix products alone"
+    )
     args = parser.parse_args()
-    if args.graph and not args.device.startswith("cuda"):
-        parser.error(f"--graph needs a CUDA device (--device cuda), not --device {args.device}")
-    torch.set_num_threads(args.threads)
     cuda = args.device.startswith("cuda")
+    if args.graph and not cuda:
+        parser.error(f"--graph needs a CUDA device (--device cuda), not --device {args.device}")
+    if args.split and cuda:
+        parser.error("--split replays the matrix products on the CPU: use it without --device cuda")
+    torch.set_num_threads(args.threads)
     name = torch.cuda.get_device_name(args.device) if cuda else "CPU"
     print(f"device: {args.device} ({name}), torch {torch.__version__}, {args.threads} thread(s)")
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     for setting in args.settings:
         shapes, transform = SETTINGS[setting]
-        modes = [False, True] if args.graph else [False]
-        cases = {
-            (m, g): ours(m, transform=transform, device=args.device, graph=g, **shapes)  # type: ignore[arg-type]
-            for m in args.members
-            for g in modes
-        }
+        cases: dict[tuple[int, str], Callable[[], object]] = {}
+        for m in args.members:
+            cases[m, "eager"] = ours(m, transform=transform, device=args.device, **shapes)  # type: ignore[arg-type]
+            if args.graph:
+                cases[m, "graph"] = ours(m, transform=transform, device=args.device, graph=True, **shapes)  # type: ignore[arg-type]
+            if args.split:  # one call is a whole cycle: these updates step the actor every call
+                cases[m, "matmuls"] = own_matmuls(cases[m, "eager"], calls=1)
+        if args.split:  # the floor's rate, interleaved with the rest
+            cases[0, "256x256x256"] = functools.partial(
+                torch.mm, torch.randn(256, 256), torch.randn(256, 256)
+            )
         ms = measure(cases, args.calls, args.repeats, sync)
-        base = ms[args.members[0], False] / args.members[0]
+        base = ms[args.members[0], "eager"] / args.members[0]
         print(f"\n{setting} settings: ms per call | ms per member-update | speed-up vs M={args.members[0]}")
-        for (m, g), t in ms.items():
-            label = "graph" if g else "eager"
-            ratio = f" | eager / graph {ms[m, False] / t:5.2f}x" if g else ""
-            print(f"  M={m:<4d} {label} {t:9.3f} | {t / m:8.4f} | {base * m / t:7.1f}x{ratio}")
+        for m in args.members:
+            t = ms[m, "eager"]
+            print(f"  M={m:<4d} eager {t:9.3f} | {t / m:8.4f} | {base * m / t:7.1f}x")
+            if args.graph:
+                g = ms[m, "graph"]
+                print(f"  M={m:<4d} graph {g:9.3f} | {g / m:8.4f} | {base * m / g:7.1f}x | "
+                      f"eager / graph {t / g:5.2f}x")  # fmt: skip
+            if args.split:
+                gflops = 2 * 256**3 / (ms[0, "256x256x256"] * 1e-3) / 1e9
+                flops = update_flops(shapes["batch"], shapes["hidden"], shapes["obs"], shapes["act"], "ddpg")  # type: ignore[arg-type]
+                floor_ms = m * flops / (gflops * 1e9) * 1e3
+                mm = ms[m, "matmuls"]
+                print(f"         its matrix products alone {mm:8.3f} ms ({mm / t:.0%}); compute floor "
+                      f"{floor_ms:.3f} ms at {gflops:.1f} GFLOP/s (same run): "
+                      f"{t / floor_ms:.2f}x the floor")  # fmt: skip
 
 
 if __name__ == "__main__":
