@@ -10,9 +10,9 @@ updates all M members), the cost per member-update, and the aggregate speed-up o
 device: M x t(1) / t(M). The sizes are interleaved within every repeat and figures are medians. On
 CUDA every timed block ends with a synchronize. ``--graph`` (CUDA only) times, beside each eager update, the
 same update replayed from CUDA graphs (bounded_ddpg.cuda_graph; the replay sample stays eager in both) and
-prints graph / eager per M. ``--split`` (CPU) times, beside each, the update's own matrix products replayed
-alone at their shapes (bench_update.own_matmuls) and gives its compute floor: M x the update's FLOPs at
-the 256x256x256 product rate measured in the same run.
+prints eager / graph (the speed-up) per M. ``--split`` (CPU) times, beside each, the update's own matrix
+products replayed alone at their shapes (bench_update.own_matmuls) and gives its compute floor: M x the
+update's FLOPs at the 256x256x256 product rate measured in the same run.
 """
 
 from __future__ import annotations
