@@ -68,6 +68,9 @@ def main() -> None:
             )
         ms = measure(cases, args.calls, args.repeats, sync)
         base = ms[args.members[0], "eager"] / args.members[0]
+        if args.split:  # one member's update FLOPs, at the square product's rate measured above
+            gflops = 2 * 256**3 / (ms[0, "256x256x256"] * 1e-3) / 1e9
+            flops = update_flops(shapes["batch"], shapes["hidden"], shapes["obs"], shapes["act"], "ddpg")  # type: ignore[arg-type]
         print(f"\n{setting} settings: ms per call | ms per member-update | speed-up vs M={args.members[0]}")
         for m in args.members:
             t = ms[m, "eager"]
@@ -77,8 +80,6 @@ def main() -> None:
                 print(f"  M={m:<4d} graph {g:9.3f} | {g / m:8.4f} | {base * m / g:7.1f}x | "
                       f"eager / graph {t / g:5.2f}x")  # fmt: skip
             if args.split:
-                gflops = 2 * 256**3 / (ms[0, "256x256x256"] * 1e-3) / 1e9
-                flops = update_flops(shapes["batch"], shapes["hidden"], shapes["obs"], shapes["act"], "ddpg")  # type: ignore[arg-type]
                 floor_ms = m * flops / (gflops * 1e9) * 1e3
                 mm = ms[m, "matmuls"]
                 print(f"         its matrix products alone {mm:8.3f} ms ({mm / t:.0%}); compute floor "

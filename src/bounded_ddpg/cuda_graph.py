@@ -5,8 +5,8 @@ members). ``GraphedUpdate(agent, example_batch)`` records ``agent.update`` once 
 ``policy_delay`` cycle (DDPG: one graph; TD3: critic-only and critic + actor + targets) and afterwards
 replays the graph for each call, after copying the batch into the graph's static input. What is computed
 is unchanged: the same kernels on the same tensors, so the parameters, Adam's moments, the random streams
-and the returned metrics are those of the eager ``agent.update``, bit for bit (tests/test_cuda.py checks it
-on a GPU, against an eager twin with the same capturable optimisers).
+and the returned metrics are those of the eager ``agent.update``, bit for bit (tests/test_cuda_graph.py
+checks it on a GPU, against an eager twin with the same capturable optimisers).
 
 Preconditions, checked: a CUDA device; no learning-rate decay (its per-member scale is a Python-side
 tensor that changes between updates, which a graph cannot see). The optimisers are rebuilt capturable
@@ -15,8 +15,8 @@ is created before capture (a lazily created moment would be re-zeroed by every r
 an update draws from (TD3's target smoothing) are registered with each graph so that replays advance them.
 
 Status: not yet wired into train.py (no config option), and written on a machine without a GPU: the tests
-in tests/test_cuda.py and ``benchmarks/bench_members.py --device cuda --graph`` are what a GPU session runs
-first.
+in tests/test_cuda_graph.py and ``benchmarks/bench_members.py --device cuda --graph`` are what a GPU
+session runs first.
 """
 
 from __future__ import annotations
