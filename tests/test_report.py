@@ -394,3 +394,41 @@ def test_a_file_given_as_a_path_and_an_unwritable_out_are_clean_errors(
     with pytest.raises(SystemExit) as e:
         main([str(runs), "--out", str(tmp_path / "afile" / "o"), "--reps", "20"])
     assert e.value.code == 2 and f"cannot write {tmp_path / 'afile' / 'o'}" in capsys.readouterr().err
+
+
+def _legends_clear_of_the_panels(monkeypatch: pytest.MonkeyPatch, draw: Any) -> int:
+    """Run ``draw`` (which saves and closes a figure), keep the figure, and assert that no legend box
+    overlaps a visible panel's data area; returns how many legends there were."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    kept: list[Figure] = []
+    monkeypatch.setattr(plt, "close", lambda fig=None: kept.append(fig))
+    draw()
+    (fig,) = kept
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    legends = [leg for ax in fig.axes if (leg := ax.get_legend()) is not None] + list(fig.legends)
+    panels = [ax.get_window_extent(renderer) for ax in fig.axes if ax.get_visible() and ax.axison]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        assert not any(box.overlaps(p) for p in panels), (box, panels)
+    return len(legends)
+
+
+def test_legends_cover_no_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-task curves (a legend per panel, beside it) and the main figure (one legend below the panels).
+    Curves that fill the whole panel, so that a legend anywhere inside it would cover data."""
+    x = np.linspace(0.0, 1000.0, 11)
+    levels = np.linspace(0.0, 1.0, 6)
+    full = {f"t{i}": [(x, np.full(11, v)), (x, np.full(11, v + 0.1))] for i, v in enumerate(levels)}
+    n = _legends_clear_of_the_panels(
+        monkeypatch, lambda: plot_curves({"Platform": full, "Goal": full}, "step", tmp_path, reps=50, seed=0)
+    )
+    assert n == 2
+    root = tmp_path / "runs"
+    for t in ("identity", "clip", "invert"):
+        for s in range(3):
+            write_run(root, "Platform", t, s, 0.3 * s, variant={"env.parameterised": True})
+            write_run(root, "Pendulum", t, s, -100.0 * s)
+    args = ["--main", str(root), "--out", str(tmp_path / "main"), "--reps", "50"]
+    assert _legends_clear_of_the_panels(monkeypatch, lambda: report.main(args)) == 1

@@ -90,7 +90,7 @@ def plot_curves(
     colors = {label: plt.get_cmap("tab10")(i % 10) for i, label in enumerate(labels)}
     ncols = min(3, max(1, len(envs)))
     nrows = -(-max(1, len(envs)) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.4 * ncols, 3.6 * nrows), squeeze=False)
     for ax, env in zip(axes.flat, envs, strict=False):
         for label, curves in panels[env].items():
             dashed = label.endswith("(unfinished)")
@@ -102,7 +102,8 @@ def plot_curves(
         ax.set_ylabel("evaluation return")
         ax.grid(alpha=0.3)
         if ax.lines:
-            ax.legend(fontsize="small", frameon=False)
+            # beside the panel, not on it: a legend inside the axes hides curves and bands
+            ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         else:  # runs without evaluation rows (eval.every_steps=0 and unfinished)
             ax.text(0.5, 0.5, "no evaluation curves", ha="center", va="center", transform=ax.transAxes)
     for ax in list(axes.flat)[len(envs) :]:
