@@ -24,6 +24,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "platform": (("platform", "platform_penalty"), 60, ["--x", "episode", "--unfinished-curves", *ZERO]),
     "platform_buffer100k": (("platform_buffer100k",), 10, ["--x", "episode"]),
     "platform_invert_avg": (("platform_invert_avg",), 10, ["--x", "episode"]),
+    "platform_rerun": (("platform_rerun",), 50, ["--x", "episode", *ZERO]),
     "goal": (("goal", "goal_penalty"), 60, ["--x", "episode", *ZERO]),
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
@@ -58,7 +59,7 @@ FOLDERS = {
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
-    "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30,
+    "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
 }  # fmt: skip
 
 
@@ -143,6 +144,7 @@ PER_SEED = {
     "P-DQN": ("pdqn_platform", "invert"),
     **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
+    **{f"{t}, run again": ("platform_rerun", t) for t in ("identity", "clip", "zero", "squash", "invert")},
 }
 
 
@@ -247,3 +249,34 @@ def test_per_seed_lists_in_results_md_prose_are_the_runs() -> None:
     assert np.ptp(close, axis=0).max() < 1e-4
     near = np.stack([by_transform[t] for t in ("squash", "invert")])
     assert np.abs(near - by_transform["identity"]).max() < 0.014
+
+
+def test_platform_late_swings_in_results_md_are_the_runs() -> None:
+    """ "Platform, the same 50 cells run again": invert's periodic evaluations (50 episodes) over the last
+    5,000 training episodes, in both samples: seeds that reach 0.97, those of them that also fall below 0.5,
+    and those of them whose final evaluation ends below 0.6."""
+    text = " ".join((ROOT / "docs" / "results.md").read_text().split())
+    counts = []
+    for folder in ("platform", "platform_rerun"):
+        late = [
+            ev[(ev.episode >= 15000) & (ev.n_episodes == 50)].return_mean for _, ev in _runs(folder, "invert")
+        ]
+        finals = _finals(folder, "invert")
+        top = [i for i, r in enumerate(late) if r.max() >= 0.97]
+        counts.append((len(top), sum(late[i].min() < 0.5 for i in top), sum(finals[i] < 0.6 for i in top)))
+    (high, swing, low), (high2, swing2, low2) = counts
+    assert (high, swing) == (high2, swing2)  # the sentence says "in both samples"
+    assert (
+        f"on {high} of 10 seeds, and on {swing} of those {high} another evaluation of the same stretch falls "
+        f"below 0.5" in text
+    )
+    assert f"{low} of the {high} end below 0.6 in the first sample, {low2} here" in text
+
+
+def test_the_whole_page_command_runs_every_results_folder() -> None:
+    """docs/results.md's "The whole page" multirun line names every results/ folder's experiment file."""
+    text = (ROOT / "docs" / "results.md").read_text()
+    (line,) = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("experiment=platform,")]
+    names = line.removeprefix("experiment=").split(",")
+    assert set(FOLDERS) <= set(names) and len(names) == len(set(names))
+    assert all((ROOT / "conf" / "experiment" / f"{n}.yaml").is_file() for n in names)
