@@ -115,11 +115,15 @@ class PlatformEnv(gym.Env[np.ndarray, Any]):
     def _standing(self) -> bool:
         if self.y != SURFACE:
             return False
-        return any(-PW <= self.x - px <= w for px, w in PLATFORMS)
+        x = self.x
+        for px, w in PLATFORMS:  # noqa: SIM110  (a loop, not any() over a generator: ~1 us less a call)
+            if -PW <= x - px <= w:
+                return True
+        return False
 
     def _substep(self, act: int, param: float) -> None:
         """One DT of physics, in the reference order (see module docstring)."""
-        z = self._noise.take(self.np_random)
+        z0, z1, z2, z3 = self._noise.take(self.np_random)
         x, y, vx, vy = self.x, self.y, self.vx, self.vy
         standing = self._standing()
         if not standing:
@@ -129,10 +133,10 @@ class PlatformEnv(gym.Env[np.ndarray, Any]):
         else:
             vy0 = JUMP_VY[act]
             dx0 = _clip(param / (2.0 * vy0 / GRAVITY + 1.0) - vx, -600.0, 200.0 - vy0)
-            ax, ay = (dx0 - abs(z[0])) / DT, (vy0 - abs(z[1])) / DT
+            ax, ay = (dx0 - abs(z0)) / DT, (vy0 - abs(z1)) / DT
         vx += _clip(ax, -MAX_AX, MAX_AX) * DT
         vy += _clip(ay, -MAX_AY, MAX_AY) * DT
-        vx -= abs(z[2] * (PLAYER_NOISE * DT))
+        vx -= abs(z2 * (PLAYER_NOISE * DT))
         vx = max(_clip(vx, -MAX_VX, MAX_VX), 0.0)
         vy = _clip(vy, -MAX_VY, MAX_VY)
         if standing:
@@ -146,7 +150,7 @@ class PlatformEnv(gym.Env[np.ndarray, Any]):
         ex, edx = self.ex[e], self.edx[e]
         if not px < ex < right:
             edx = -edx
-        edx = _clip(edx + z[3] * (ENEMY_NOISE * DT), -ENEMY_SPEED, ENEMY_SPEED)
+        edx = _clip(edx + z3 * (ENEMY_NOISE * DT), -ENEMY_SPEED, ENEMY_SPEED)
         self.ex[e], self.edx[e] = _clip(ex + edx * DT, px, right), edx
         for qx, qw in PLATFORMS:
             if x < qx + qw and x + PW > qx and y < SURFACE and y + PH > 0.0:
