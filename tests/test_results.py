@@ -26,6 +26,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "platform_invert_avg": (("platform_invert_avg",), 10, ["--x", "episode"]),
     "platform_rerun": (("platform_rerun",), 50, ["--x", "episode", *ZERO]),
     "goal": (("goal", "goal_penalty"), 60, ["--x", "episode", *ZERO]),
+    "goal_platform_lr": (("goal_platform_lr",), 30, ["--x", "episode", *ZERO]),
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (("lunarlander_small", "lunarlander_small_penalty"), 60, ZERO),
@@ -60,6 +61,7 @@ FOLDERS = {
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
+    "goal_platform_lr": 30,
 }  # fmt: skip
 
 
@@ -221,6 +223,11 @@ PROSE_PER_SEED = [
     ("(the published protocol's runs, same seeds: ", "platform", "invert", "return_mean", 3),
     ("of them), `identity`: ", "goal", "identity", "return_mean", 3),
     ("Per seed: ", "lunarlander_small_penalty", "penalty", "return_mean", 1),
+    ("final evaluation (1,000 episodes): `zero` ", "goal_platform_lr", "zero", "p_goal", 3),
+    *(
+        (f"; `{t}` ", "goal_platform_lr", t, "p_goal", 3)
+        for t in ("clip", "penalty", "squash", "identity", "invert")
+    ),
 ]
 
 
@@ -280,3 +287,27 @@ def test_the_whole_page_command_runs_every_results_folder() -> None:
     names = line.removeprefix("experiment=").split(",")
     assert set(FOLDERS) <= set(names) and len(names) == len(set(names))
     assert all((ROOT / "conf" / "experiment" / f"{n}.yaml").is_file() for n in names)
+
+
+def test_goal_platform_lr_claims_in_results_md_are_the_runs() -> None:
+    """ "Goal, PA-DDPG with Platform's learning rates": the counts and ranges its prose quotes."""
+    text = " ".join((ROOT / "docs" / "results.md").read_text().split())
+    transforms = ("identity", "clip", "zero", "squash", "invert", "penalty")
+    runs = {t: _runs("goal_platform_lr", t) for t in transforms}
+    p_goal = {t: [s["final_eval"]["p_goal"] for s, _ in runs[t]] for t in transforms}
+    scoring = sum(p >= 0.06 for t in transforms for p in p_goal[t])
+    assert f"{scoring} of the 30 runs end at P(goal) >= 0.06" in text
+    assert max(sum(p > 0 for p in p_goal[t]) for t in transforms) == 3  # "on more than 3 of its 5 seeds"
+    steps = [s["steps"] for s, _ in runs["invert"]]
+    assert (
+        p_goal["invert"] == [0.0] * 5 and f"({min(steps):,}-{max(steps):,} steps for 20,000 episodes)" in text
+    )
+    per_episode = sorted(
+        s["steps"] / 20000 for s, _ in runs["identity"] if s["final_eval"]["return_mean"] < -19
+    )
+    assert len(per_episode) == 4 and f"{per_episode[0]:.1f}-{per_episode[-1]:.1f} steps on average" in text
+    swung = {(t, s["seed"]): (ev[ev.n_episodes < 1000].return_mean.max(), s["final_eval"]["p_goal"])
+             for t in ("zero", "penalty") for s, ev in runs[t]}  # fmt: skip
+    lost = [swung[k] for k in (("zero", 3), ("penalty", 1), ("penalty", 3))]
+    assert f"{min(r for r, _ in lost):.1f}-{max(r for r, _ in lost):.1f} in training" in text
+    assert max(p for _, p in lost) <= 0.002
