@@ -32,7 +32,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "lunarlander_small": (("lunarlander_small", "lunarlander_small_penalty"), 60, ZERO),
     "pdqn_platform": (("pdqn_platform", "pdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
-    "pdqn_goal": (("pdqn_goal",), 15, ["--x", "episode", *ZERO]),
+    "pdqn_goal": (("pdqn_goal", "pdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
 }
@@ -51,6 +51,7 @@ MAIN = (
     "mpdqn_platform",
     "mpdqn_platform_ablation",
     "pdqn_goal",
+    "pdqn_goal_rest",
     "mpdqn_goal",
     "td3_lunarlander_small",
 )
@@ -61,7 +62,7 @@ FOLDERS = {
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
-    "goal_platform_lr": 30,
+    "goal_platform_lr": 30, "pdqn_goal_rest": 15,
 }  # fmt: skip
 
 
@@ -228,6 +229,14 @@ PROSE_PER_SEED = [
         (f"; `{t}` ", "goal_platform_lr", t, "p_goal", 3)
         for t in ("clip", "penalty", "squash", "identity", "invert")
     ),
+    (
+        "The other three (results/pdqn_goal_rest), P(goal) per seed (0-4): `identity` ",
+        "pdqn_goal_rest",
+        "identity",
+        "p_goal",
+        3,
+    ),
+    *((f"; `{t}` ", "pdqn_goal_rest", t, "p_goal", 3) for t in ("clip", "penalty")),
 ]
 
 
