@@ -159,6 +159,11 @@ def _runs(folder: str, transform: str) -> list[tuple[dict[str, Any], Any]]:
     return sorted(out, key=lambda r: r[0]["seed"])
 
 
+def _results_text() -> str:
+    """docs/results.md with every run of whitespace (line breaks included) as one space."""
+    return " ".join((ROOT / "docs" / "results.md").read_text().split())
+
+
 def _doc_rows(header: str) -> list[list[str]]:
     """The cells of the rows of the docs/results.md tables whose header row starts with ``header``."""
     lines, rows, inside = (ROOT / "docs" / "results.md").read_text().splitlines(), [], False
@@ -245,7 +250,7 @@ def _finals(folder: str, transform: str, key: str = "return_mean") -> list[float
 
 
 def test_per_seed_lists_in_results_md_prose_are_the_runs() -> None:
-    text = " ".join((ROOT / "docs" / "results.md").read_text().split())  # line breaks are spaces
+    text = _results_text()
     for before, folder, transform, key, decimals in PROSE_PER_SEED:
         values = ", ".join(f"{v:.{decimals}f}" for v in _finals(folder, transform, key))
         assert before + values in text, (folder, transform, values)
@@ -271,13 +276,12 @@ def test_platform_late_swings_in_results_md_are_the_runs() -> None:
     """ "Platform, the same 50 cells run again": invert's periodic evaluations (50 episodes) over the last
     5,000 training episodes, in both samples: seeds that reach 0.97, those of them that also fall below 0.5,
     and those of them whose final evaluation ends below 0.6."""
-    text = " ".join((ROOT / "docs" / "results.md").read_text().split())
+    text = _results_text()
     counts = []
     for folder in ("platform", "platform_rerun"):
-        late = [
-            ev[(ev.episode >= 15000) & (ev.n_episodes == 50)].return_mean for _, ev in _runs(folder, "invert")
-        ]
-        finals = _finals(folder, "invert")
+        runs = _runs(folder, "invert")
+        late = [ev[(ev.episode >= 15000) & (ev.n_episodes == 50)].return_mean for _, ev in runs]
+        finals = [s["final_eval"]["return_mean"] for s, _ in runs]
         top = [i for i, r in enumerate(late) if r.max() >= 0.97]
         counts.append((len(top), sum(late[i].min() < 0.5 for i in top), sum(finals[i] < 0.6 for i in top)))
     (high, swing, low), (high2, swing2, low2) = counts
@@ -300,7 +304,7 @@ def test_the_whole_page_command_runs_every_results_folder() -> None:
 
 def test_goal_platform_lr_claims_in_results_md_are_the_runs() -> None:
     """ "Goal, PA-DDPG with Platform's learning rates": the counts and ranges its prose quotes."""
-    text = " ".join((ROOT / "docs" / "results.md").read_text().split())
+    text = _results_text()
     transforms = ("identity", "clip", "zero", "squash", "invert", "penalty")
     runs = {t: _runs("goal_platform_lr", t) for t in transforms}
     p_goal = {t: [s["final_eval"]["p_goal"] for s, _ in runs[t]] for t in transforms}
