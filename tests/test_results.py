@@ -30,7 +30,11 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
     "lunarlandercontinuous": (("lunarlandercontinuous",), 50, ["--unfinished-curves", *ZERO]),
     "lunarlander_small": (("lunarlander_small", "lunarlander_small_penalty"), 60, ZERO),
-    "pdqn_platform": (("pdqn_platform", "pdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
+    "pdqn_platform": (
+        ("pdqn_platform", "pdqn_platform_ablation", "pdqn_platform_clip_penalty"),
+        35,
+        ["--x", "episode", *ZERO],
+    ),
     "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
     "pdqn_goal": (("pdqn_goal", "pdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
@@ -48,6 +52,7 @@ MAIN = (
     "lunarlander_small_penalty",
     "pdqn_platform",
     "pdqn_platform_ablation",
+    "pdqn_platform_clip_penalty",
     "mpdqn_platform",
     "mpdqn_platform_ablation",
     "pdqn_goal",
@@ -62,7 +67,7 @@ FOLDERS = {
     "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
-    "goal_platform_lr": 30, "pdqn_goal_rest": 15,
+    "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
 }  # fmt: skip
 
 
@@ -146,6 +151,7 @@ PER_SEED = {
     "MP-DQN": ("mpdqn_platform", "invert"),
     "P-DQN": ("pdqn_platform", "invert"),
     **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
+    **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_clip_penalty", t) for t in ("clip", "penalty")},
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
     **{f"{t}, run again": ("platform_rerun", t) for t in ("identity", "clip", "zero", "squash", "invert")},
 }
