@@ -39,6 +39,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "pdqn_goal": (("pdqn_goal", "pdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
+    "td3_pendulum": (("td3_pendulum",), 30, ZERO),
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
@@ -59,6 +60,7 @@ MAIN = (
     "pdqn_goal_rest",
     "mpdqn_goal",
     "td3_lunarlander_small",
+    "td3_pendulum",
 )
 # results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
 FOLDERS = {
@@ -68,6 +70,7 @@ FOLDERS = {
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
+    "td3_pendulum": 30,
 }  # fmt: skip
 
 
@@ -248,6 +251,7 @@ PROSE_PER_SEED = [
         3,
     ),
     *((f"; `{t}` ", "pdqn_goal_rest", t, "p_goal", 3) for t in ("clip", "penalty")),
+    ("The one outlier is a `zero` run: per seed (0-4), `zero` ", "td3_pendulum", "zero", "return_mean", 1),
 ]
 
 
