@@ -35,7 +35,11 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
         35,
         ["--x", "episode", *ZERO],
     ),
-    "mpdqn_platform": (("mpdqn_platform", "mpdqn_platform_ablation"), 25, ["--x", "episode", *ZERO]),
+    "mpdqn_platform": (
+        ("mpdqn_platform", "mpdqn_platform_ablation", "mpdqn_platform_clip_penalty"),
+        35,
+        ["--x", "episode", *ZERO],
+    ),
     "pdqn_goal": (("pdqn_goal", "pdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
@@ -56,6 +60,7 @@ MAIN = (
     "pdqn_platform_clip_penalty",
     "mpdqn_platform",
     "mpdqn_platform_ablation",
+    "mpdqn_platform_clip_penalty",
     "pdqn_goal",
     "pdqn_goal_rest",
     "mpdqn_goal",
@@ -70,7 +75,7 @@ FOLDERS = {
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
-    "td3_pendulum": 30,
+    "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10,
 }  # fmt: skip
 
 
@@ -156,6 +161,7 @@ PER_SEED = {
     **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
     **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_clip_penalty", t) for t in ("clip", "penalty")},
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
+    **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_clip_penalty", t) for t in ("clip", "penalty")},
     **{f"{t}, run again": ("platform_rerun", t) for t in ("identity", "clip", "zero", "squash", "invert")},
 }
 
