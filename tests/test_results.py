@@ -41,7 +41,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
         ["--x", "episode", *ZERO],
     ),
     "pdqn_goal": (("pdqn_goal", "pdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
-    "mpdqn_goal": (("mpdqn_goal",), 15, ["--x", "episode", *ZERO]),
+    "mpdqn_goal": (("mpdqn_goal", "mpdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
     "td3_pendulum": (("td3_pendulum",), 30, ZERO),
 }
@@ -64,6 +64,7 @@ MAIN = (
     "pdqn_goal",
     "pdqn_goal_rest",
     "mpdqn_goal",
+    "mpdqn_goal_rest",
     "td3_lunarlander_small",
     "td3_pendulum",
 )
@@ -76,6 +77,7 @@ FOLDERS = {
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
     "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10,
+    "mpdqn_goal_rest": 15,
 }  # fmt: skip
 
 
@@ -257,6 +259,14 @@ PROSE_PER_SEED = [
         3,
     ),
     *((f"; `{t}` ", "pdqn_goal_rest", t, "p_goal", 3) for t in ("clip", "penalty")),
+    (
+        "The other three (results/mpdqn_goal_rest), P(goal) per seed (0-4): `identity` ",
+        "mpdqn_goal_rest",
+        "identity",
+        "p_goal",
+        3,
+    ),
+    *((f"; `{t}` ", "mpdqn_goal_rest", t, "p_goal", 3) for t in ("clip", "penalty")),
     ("The one outlier is a `zero` run: per seed (0-4), `zero` ", "td3_pendulum", "zero", "return_mean", 1),
 ]
 
