@@ -24,6 +24,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "platform": (("platform", "platform_penalty"), 60, ["--x", "episode", "--unfinished-curves", *ZERO]),
     "platform_buffer100k": (("platform_buffer100k",), 10, ["--x", "episode"]),
     "platform_invert_avg": (("platform_invert_avg",), 10, ["--x", "episode"]),
+    "platform_invert_tau": (("platform_invert_tau",), 10, ["--x", "episode"]),
     "platform_rerun": (("platform_rerun",), 50, ["--x", "episode", *ZERO]),
     "goal": (("goal", "goal_penalty"), 60, ["--x", "episode", *ZERO]),
     "goal_platform_lr": (("goal_platform_lr",), 30, ["--x", "episode", *ZERO]),
@@ -77,7 +78,7 @@ FOLDERS = {
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
     "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10,
-    "mpdqn_goal_rest": 15,
+    "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
 }  # fmt: skip
 
 
@@ -243,6 +244,7 @@ PROSE_PER_SEED = [
     ("Per seed: ", "platform_buffer100k", "invert", "return_mean", 3),
     ("(reference buffer, same seeds: ", "platform", "invert", "return_mean", 3),
     ("Per seed: ", "platform_invert_avg", "invert", "return_mean", 3),
+    ("Per seed: ", "platform_invert_tau", "invert", "return_mean", 3),
     ("(the published protocol's runs, same seeds: ", "platform", "invert", "return_mean", 3),
     ("of them), `identity`: ", "goal", "identity", "return_mean", 3),
     ("Per seed: ", "lunarlander_small_penalty", "penalty", "return_mean", 1),
@@ -350,3 +352,18 @@ def test_goal_platform_lr_claims_in_results_md_are_the_runs() -> None:
     lost = [swung[k] for k in (("zero", 3), ("penalty", 1), ("penalty", 3))]
     assert f"{min(r for r, _ in lost):.1f}-{max(r for r, _ in lost):.1f} in training" in text
     assert max(p for _, p in lost) <= 0.002
+
+
+def test_platform_invert_tau_claims_in_results_md_are_the_runs() -> None:
+    """ "Platform, invert with a smaller tau": the plateau gone, the late swings not."""
+    text = _results_text()
+    runs = _runs("platform_invert_tau", "invert")
+    periodic = [ev[ev.n_episodes == 50] for _, ev in runs]
+    assert all(ev.return_mean.max() == 1.0 for ev in periodic)  # "every seed evaluates at 1.000"
+    late_min = [ev[ev.episode >= 15000].return_mean.min() for ev in periodic]
+    assert f"5,000 episodes {sum(m < 0.5 for m in late_min)} of the 10 seeds" in text
+    assert f"(seed 0 down to {late_min[0]:.3f})" in text and min(late_min) == late_min[0]
+    finals = _finals("platform_invert_tau", "invert")
+    low = [k for k, f in enumerate(finals) if f < 0.9]
+    assert low == [0, 1, 6, 7] and f"between {min(finals):.3f} and {max(finals[k] for k in low):.3f}" in text
+    assert f"Mean {np.mean(finals):.3f} against {np.mean(_finals('platform', 'invert')):.3f}" in text
