@@ -78,8 +78,7 @@ FOLDERS = {
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
-    "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10,
-    "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
+    "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10, "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
     "platform_invert_lrdecay": 10,
 }  # fmt: skip
 
@@ -249,6 +248,7 @@ PROSE_PER_SEED = [
     ("Per seed: ", "platform_invert_tau", "invert", "return_mean", 3),
     ("Per seed: ", "platform_invert_lrdecay", "invert", "return_mean", 3),
     ("(the published protocol's runs, same seeds: ", "platform", "invert", "return_mean", 3),
+    ("(the published protocol's runs: ", "platform", "invert", "return_mean", 3),
     ("of them), `identity`: ", "goal", "identity", "return_mean", 3),
     ("Per seed: ", "lunarlander_small_penalty", "penalty", "return_mean", 1),
     ("final evaluation (1,000 episodes): `zero` ", "goal_platform_lr", "zero", "p_goal", 3),
