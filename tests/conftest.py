@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 QUIET_ENV = {"WANDB_MODE": "disabled", "WANDB_ERROR_REPORTING": "false", "MPLBACKEND": "Agg"}
 
@@ -64,3 +65,16 @@ def cli(tmp_path: Path) -> Cli:
 def run_dirs(out_dir: Path) -> list[Path]:
     """Run directories (those holding config.yaml) under out_dir, sorted."""
     return sorted(p.parent for p in out_dir.glob("*/*/seed*/*/config.yaml"))
+
+
+def assert_grads_close(got: torch.Tensor, want: torch.Tensor) -> None:
+    """Two float32 computations of one gradient tensor agree up to rounding.
+
+    A weight's gradient is a sum over the batch, and float32 rounds each sum relative to its largest
+    terms, so an element that cancels to a small value carries an error of ~1e-7 of the tensor's scale,
+    not of its own size (hypothesis found one at 1.3e-4 relative to itself, 1e-7 of the tensor's
+    largest element). The tolerance is 1e-4 relative per element plus 1e-5 of the largest element
+    (at least 1e-6): a wrong sign, scale or transform moves elements by the tensor's own scale.
+    """
+    scale = max(float(want.abs().max()), 0.1)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5 * scale)

@@ -24,7 +24,7 @@ from bounded_ddpg.envs.actions import to_env_units
 from bounded_ddpg.envs.factory import make_env
 from bounded_ddpg.networks import MemberLinear
 from bounded_ddpg.replay import Batch, ReplayBuffer
-from conftest import Cli, child_env, run_dirs
+from conftest import Cli, assert_grads_close, child_env, run_dirs
 
 schema.register()
 GOAL_LIKE = [slice(3, 5), slice(5, 6), slice(6, 7)]  # K = 3 actions with 2, 1, 1 parameters (as Goal)
@@ -101,7 +101,7 @@ def test_parameter_update_chain_equals_direct_and_identity_is_autograd_of_summed
     obs = torch.randn(1, batch, obs_dim, generator=gen) * 2
     m_chain, m_direct = chain.update_actor(obs), direct.update_actor(obs)
     for g_chain, g_direct in zip(grads(chain.actor), grads(direct.actor)):
-        torch.testing.assert_close(g_chain, g_direct, rtol=1e-4, atol=1e-6)
+        assert_grads_close(g_chain, g_direct)
     for key in ("dq_da_norm", "g_u_norm", "frac_out_of_bounds", "frac_at_bounds"):
         torch.testing.assert_close(m_chain[key], m_direct[key], rtol=1e-4, atol=1e-6)
     if transform == "identity":
@@ -110,7 +110,7 @@ def test_parameter_update_chain_equals_direct_and_identity_is_autograd_of_summed
         expected = torch.autograd.grad(-q.sum(-1).mean(), list(plain.actor.parameters()))
         assume(any(g.abs().max() > 0 for g in expected))  # not a dead ReLU layer (then all are zero)
         for g_chain, g_plain in zip(grads(chain.actor), expected):
-            torch.testing.assert_close(g_chain, g_plain, rtol=1e-4, atol=1e-6)
+            assert_grads_close(g_chain, g_plain)
 
 
 @pytest.mark.parametrize("actor_grad", ["chain", "direct"])

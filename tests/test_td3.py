@@ -13,6 +13,7 @@ from bounded_ddpg.agents import TD3
 from bounded_ddpg.agents.td3 import TwinCritic
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch
+from conftest import assert_grads_close
 from test_agent import actor_grads, random_batch
 
 
@@ -62,14 +63,14 @@ def test_chain_equals_direct_and_follows_q1(
     chain.update_actor(obs)
     direct.update_actor(obs)
     for g_chain, g_direct in zip(actor_grads(chain), actor_grads(direct)):
-        torch.testing.assert_close(g_chain, g_direct, rtol=1e-4, atol=1e-6)
+        assert_grads_close(g_chain, g_direct)
     if name == "identity":
         plain = make_td3(name, seed % 1000, **kwargs)
         q1 = twin(plain).q1(obs, plain.transform.forward(plain.actor(obs)))
         grads = torch.autograd.grad(-q1.mean(), list(plain.actor.parameters()))
         assume(any(g.abs().max() > 0 for g in grads))  # not a dead ReLU layer (then all are zero)
         for g_chain, g_plain in zip(actor_grads(chain), grads):
-            torch.testing.assert_close(g_chain, g_plain, rtol=1e-4, atol=1e-6)
+            assert_grads_close(g_chain, g_plain)
 
 
 @pytest.mark.parametrize("actor_grad", ["chain", "direct"])
