@@ -41,13 +41,24 @@ def agent_of(r: RunRecord) -> str:
     return by_value(r, "agent.name")
 
 
+REFERENCE = "_reference"  # report/reference.py: a run of a published algorithm's own released code
+REFERENCE_LABELS = {"ddpg": "PA-DDPG"}  # the released code's PA-DDPG is parameterised-only
+
+
 def agent_label(name: str) -> str:
-    """ddpg -> 'PA-DDPG / DDPG' (one agent: PA-DDPG on parameterised tasks, DDPG on Box tasks), ..."""
+    """ddpg -> 'PA-DDPG / DDPG' (one agent: PA-DDPG on parameterised tasks, DDPG on Box tasks), ...;
+    mpdqn_reference -> 'MP-DQN, reference code run here' (report/reference.py)."""
+    if name.endswith(REFERENCE) and (base := name.removesuffix(REFERENCE)) in AGENTS:
+        return f"{REFERENCE_LABELS.get(base, AGENTS[base])}, reference code run here"
     return AGENTS.get(name, name)
 
 
 def agent_rank(name: str) -> tuple[int, str]:
-    return (list(AGENTS).index(name) if name in AGENTS else len(AGENTS), name)
+    """Our agents in AGENTS' order, each followed by a run of its reference code; then any other."""
+    base = name.removesuffix(REFERENCE)
+    if base in AGENTS:
+        return (2 * list(AGENTS).index(base) + (base != name), name)
+    return (2 * len(AGENTS), name)
 
 
 def env_rank(env: str) -> tuple[int, str]:
