@@ -110,8 +110,10 @@ def test_mean_over_is_the_loss_s_divisor(name: str) -> None:
 def test_record_holds_the_per_sample_dq_da_and_g_u() -> None:
     t = transforms.make("dqda_norm_clip", LOW, HIGH)
     actor, critic = nets(4)
+    head = critic[2]
+    assert isinstance(head, nn.Linear)
     with torch.no_grad():
-        critic[2].weight.mul_(3.0)
+        head.weight.mul_(3.0)
     obs = torch.randn(3, 8, 3, generator=torch.Generator().manual_seed(5))
     u = actor(obs)
     a = u.detach().requires_grad_(True)
