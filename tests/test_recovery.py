@@ -84,3 +84,14 @@ def test_penalty_holds_an_overflowing_output_at_its_equilibrium(actor_grad: str)
     assert u[10] < u[0] < 1.5 and abs(u[-1] - 1.2) < 1e-2
     u = trajectory(stiff, slope=-1.0, actor_grad=actor_grad, steps=600)  # inward: crosses, held at -1.2
     assert abs(u[-1] + 1.2) < 1e-2 and min(u) > -1.25
+
+
+@pytest.mark.parametrize("name", ["dqda_clip", "dqda_norm_clip"])
+def test_dqda_clipping_bounds_the_step_not_the_action(name: str) -> None:
+    """DeepMind's dQ/da clipping caps the gradient's size, never its sign: against an outward dQ/da of 5
+    (cap 1) the actor drifts out exactly as identity does against 1, and, since Adam divides by the
+    gradient's scale, as far as identity against 5. It is no bound on the action."""
+    clipped = trajectory(name, slope=+5.0)
+    assert clipped == trajectory("identity", slope=+1.0)  # dQ/da = 5 clipped to exactly 1
+    assert clipped == sorted(clipped) and clipped[-1] > 4.0
+    np.testing.assert_allclose(clipped, trajectory("identity", slope=+5.0), rtol=1e-6)

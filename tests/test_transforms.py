@@ -42,6 +42,17 @@ EXPECTED_BACKWARD = {
         [0 - 2 / 2**2 * 1.0, 0 - 2 / 720**2 * 80],  # g = 0 outside: the restoring force alone
         [-1 + 2 / 2**2 * 2.0, -6 - 2 / 720**2 * 180],  # 2 below low: +1 cancels g = -1 exactly
     ],
+    # max_abs 1: each component clamped to [-1, 1], wherever u is
+    "dqda_clip": [[1.0, -1.0], [1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [0, 0], [-1.0, -1.0]],
+    # max_norm 1: g / ||g|| where ||g|| > 1; norms sqrt(5), 5, 2.5, sqrt(29), 0, sqrt(37)
+    "dqda_norm_clip": [
+        [2 / math.sqrt(5), -1 / math.sqrt(5)],
+        [0.6, 0.8],
+        [0.6, -0.8],
+        [-2 / math.sqrt(29), 5 / math.sqrt(29)],
+        [0, 0],
+        [-1 / math.sqrt(37), -6 / math.sqrt(37)],
+    ],
 }
 # penalty with coef 0.5 and margin 0.1: the force starts 10% of the range inside each bound, i.e. at
 # [-0.8, 0.8] and [72, 648]; factor 2 * 0.5 / range^2 = 0.25 and 1 / 720^2
@@ -53,7 +64,9 @@ PENALTY_MARGIN = [
     [0 - 0.25 * 1.2, 0 - 152 / 720**2],
     [-1 + 0.25 * 2.2, -6 - 252 / 720**2],
 ]
-HOMOGENEOUS = [n for n in transforms.names() if n != "penalty"]  # penalty's force does not scale with g
+# penalty's force and the dQ/da clipping thresholds do not scale with g
+NOT_HOMOGENEOUS = ("penalty", "dqda_clip", "dqda_norm_clip")
+HOMOGENEOUS = [n for n in transforms.names() if n not in NOT_HOMOGENEOUS]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_BACKWARD))
@@ -111,6 +124,43 @@ def test_penalty_refuses_bad_parameters() -> None:
         transforms.make(transforms.spec("penalty", {"coef": -1.0}), LOW, HIGH)
     with pytest.raises(transforms.TransformError, match=r"margin must be .* <= 0.5"):
         transforms.make(transforms.spec("penalty", {"margin": 0.6}), LOW, HIGH)
+
+
+def test_dqda_clipping_with_its_own_bound() -> None:
+    """max_abs / max_norm 3: only what exceeds 3 changes; norm clipping keeps the direction."""
+    t = transforms.make(transforms.spec("dqda_clip", {"max_abs": 3.0}), LOW, HIGH)
+    assert t.backward(G, U).tolist() == [[2, -1], [3, 3], [1.5, -2], [-2, 3], [0, 0], [-1, -3]]
+    t = transforms.make(transforms.spec("dqda_norm_clip", {"max_norm": 3.0}), LOW, HIGH)
+    expected = [
+        [2, -1],
+        [1.8, 2.4],
+        [1.5, -2],
+        [-6 / 29**0.5, 15 / 29**0.5],
+        [0, 0],
+        [-3 / 37**0.5, -18 / 37**0.5],
+    ]
+    torch.testing.assert_close(t.backward(G, U), torch.tensor(expected), rtol=1e-6, atol=1e-7)
+    assert torch.equal(t.backward(G[[0, 2, 4]], U[[0, 2, 4]]), G[[0, 2, 4]])  # below the bound: untouched
+    for name in ("dqda_clip", "dqda_norm_clip"):
+        assert torch.equal(transforms.make(name, LOW, HIGH).forward(U), U)  # the environment clips
+
+
+def test_dqda_norm_clip_is_per_sample_and_per_member() -> None:
+    """The norm is over the action dimensions of one sample (of one member); the direction is kept."""
+    t = transforms.make("dqda_norm_clip", [-1.0] * 3, [1.0] * 3)
+    g = torch.randn(4, 16, 3, generator=torch.Generator().manual_seed(0))  # [M, B, A]
+    out = t.backward(g, torch.zeros_like(g))
+    g_norm, out_norm = (torch.linalg.vector_norm(x, dim=-1, keepdim=True) for x in (g, out))
+    torch.testing.assert_close(out_norm, g_norm.clamp(max=1.0))
+    torch.testing.assert_close(out / out_norm, g / g_norm)
+    assert 32 < int((g_norm > 1).sum()) < 64  # most samples clipped (norms ~ sqrt(3)), some not
+
+
+@pytest.mark.parametrize(("name", "key"), [("dqda_clip", "max_abs"), ("dqda_norm_clip", "max_norm")])
+@pytest.mark.parametrize("bad", [0.0, -1.0, math.inf])
+def test_dqda_clipping_refuses_a_bound_that_is_not_positive(name: str, key: str, bad: float) -> None:
+    with pytest.raises(transforms.TransformError, match=rf"{key} must be finite and > 0, got {bad}"):
+        transforms.make(transforms.spec(name, {key: bad}), LOW, HIGH)
 
 
 def test_invert_values_spelled_out() -> None:
@@ -195,7 +245,9 @@ def test_penalty_is_homogeneous_inside_only() -> None:
 
 def test_unknown_name_lists_the_valid_ones() -> None:
     with pytest.raises(
-        ValueError, match=r"unknown transform 'tanh'.*clip, identity, invert, penalty, squash, zero"
+        ValueError,
+        match=r"unknown transform 'tanh'.*clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, "
+        "squash, zero",
     ):
         transforms.make("tanh", LOW, HIGH)
 

@@ -1,4 +1,4 @@
-"""The seam, in one place: the actor's update through an action-gradient transform, for every agent.
+"""The seam, in one place: the actor's update through an action-gradient transform, for anyone's code.
 
 A deterministic actor is trained by ascending J(theta) = E_s[ sum_k Q_k(s, forward(mu_theta(s))) ]
 (k over the critic's heads: one for DDPG and TD3's Q1, the K discrete actions for P-DQN and MP-DQN).
@@ -13,13 +13,18 @@ no forward function for invert and zero). With g_u held constant, the surrogate
 
     L(theta) = -mean_b g_u . mu_theta(s_b)      has     dL/dtheta = -mean_b g_u . du/dtheta,
 
-which is minus the (transformed) policy gradient: descending L ascends Q. Every agent in agents/ calls
-``actor_update`` and nothing else for its actor's gradient, so a transform means the same thing everywhere.
+which is minus the (transformed) policy gradient: descending L ascends Q. Sign convention, stated once:
+dq_da and g_u are ASCENT directions on Q; the loss negates exactly once (rlax's and trfl's convention: a
+loss to minimise whose actor gradient is minus the DPG).
 
-Two ways to compute it, selected by ``agent.actor_grad`` and equal to float tolerance (tests/test_agent.py):
-* chain: the three steps above, explicitly;
-* direct: one autograd pass through ``TransformLayer`` (forward = transform.forward, backward =
-  transform.backward) inserted between actor and critic, loss -mean_b sum_k Q_k(s, layer(u)).
+Two public functions compute it on any leading shape [..., A], with no member dimension, no optimiser and
+no state of their own (``from bounded_ddpg import dpg_loss, transform_gradient``; docs/seam.md):
+* ``dpg_loss(u, dq_da, transform)``: the per-sample surrogate -g_u . u above (the chain rule, explicitly);
+* ``transform_gradient(u, transform)``: a = forward(u) in the forward pass, transform.backward on the
+  per-sample dQ/da in the backward pass, for a loss written as usual, ``-Q(s, a).mean()``.
+``actor_update`` (our agents' batched [M, B, A] members) is built on them, ``agent.actor_grad`` selecting
+which; the two are equal to float tolerance (tests/test_agent.py). Every agent in agents/ and every
+adapter (examples/, integrations/) goes through these functions, so a transform means the same everywhere.
 """
 
 from __future__ import annotations
@@ -34,21 +39,24 @@ from bounded_ddpg.config import ACTOR_GRADS
 from bounded_ddpg.transforms import ActionGradientTransform
 
 Metrics = dict[str, Tensor]  # every value has shape [M]: one number per member
+Record = dict[str, Tensor]  # filled with the per-sample ``dq_da`` and ``g_u`` (detached), if given
 
 
 class TransformLayer(torch.autograd.Function):
-    """a = transform.forward(u) in the forward pass; transform.backward on the way back (actor_grad=direct).
+    """a = transform.forward(u) in the forward pass; transform.backward on the way back.
 
-    The gradient arriving here is d(loss)/da with loss = -mean_b Q, i.e. -dQ/da / B: a DESCENT direction.
-    Transforms take and return per-sample ASCENT directions, so it is scaled by -B (``n``), transformed and
-    scaled back by -1/B. The transform thus sees exactly the dQ/da of the chain path, which matters for one
-    that is not positively homogeneous in g (penalty adds a force that does not scale with dQ/da).
+    The gradient arriving here is d(loss)/da with loss = -(1/n) sum Q, i.e. -dQ/da / n: a DESCENT direction.
+    Transforms take and return per-sample ASCENT directions, so it is scaled by -n, transformed and scaled
+    back by -1/n. The transform thus sees exactly the dQ/da of the chain path, which matters for one that
+    is not positively homogeneous in g (penalty's force, dqda_clip's and dqda_norm_clip's threshold).
     """
 
     @staticmethod
-    def forward(ctx: Any, u: Tensor, transform: ActionGradientTransform, stash: dict, n: int) -> Tensor:
+    def forward(
+        ctx: Any, u: Tensor, transform: ActionGradientTransform, record: Record | None, n: int
+    ) -> Tensor:
         ctx.save_for_backward(u)
-        ctx.transform, ctx.stash, ctx.n = transform, stash, n
+        ctx.transform, ctx.record, ctx.n = transform, record, n
         return transform.forward(u)
 
     @staticmethod
@@ -56,8 +64,71 @@ class TransformLayer(torch.autograd.Function):
         (u,) = ctx.saved_tensors
         dq_da = -grad_a * ctx.n
         g_u = ctx.transform.backward(dq_da, u)
-        ctx.stash.update(dq_da=dq_da, g_u=g_u)
+        if ctx.record is not None:
+            ctx.record.update(dq_da=dq_da, g_u=g_u)
         return -g_u / ctx.n, None, None, None
+
+
+def _check(u: Tensor, transform: ActionGradientTransform, what: str) -> None:
+    if not isinstance(transform, ActionGradientTransform):
+        raise TypeError(
+            f"{what}: transform must be an ActionGradientTransform (e.g. transforms.make('invert', "
+            f"env.action_space)), got {type(transform).__name__} {transform!r}"
+        )
+    dims = transform.low.shape[-1]
+    if u.dim() == 0 or u.shape[-1] != dims:
+        raise ValueError(
+            f"{what}: u must have shape [..., A] with A = {dims}, the transform's action dimensions; "
+            f"got {tuple(u.shape)}"
+        )
+
+
+def transform_gradient(
+    u: Tensor, transform: ActionGradientTransform, mean_over: int | None = None, record: Record | None = None
+) -> Tensor:
+    """a = transform.forward(u), whose backward pass hands the actor transform.backward(dQ/da, u).
+
+    Write the actor's loss as usual: ``actor_loss = -critic(s, transform_gradient(u, t)).mean()``. Its
+    gradient with respect to the actor's parameters is then minus the transformed policy gradient (the
+    module docstring), and the critic's parameters receive what they would from ``-critic(s, a).mean()``
+    (exclude them with ``backward(inputs=actor_params)`` or step only the actor's optimiser).
+
+    The reduction rule: autograd hands this layer d(loss)/da = -dQ/da / n, where n is what the loss divides
+    by. ``mean_over`` is that n: None (default) is the number of samples in u, u.numel() / A, right for
+    ``-Q(s, a).mean()`` over any leading shape (and ``.sum(-1).mean()`` over K heads); 1 for a loss that
+    sums over samples; B for a loss that averages over B and sums the rest (our members: [M, B, A]).
+    For transforms positively homogeneous in dQ/da (identity, clip, zero, squash, invert) n cancels out and
+    does not matter; penalty, dqda_clip and dqda_norm_clip would see a dQ/da n times too small or too large.
+    ``record``, if given, receives the per-sample ``dq_da`` and ``g_u`` during the backward pass.
+    """
+    _check(u, transform, "transform_gradient")
+    n = u.numel() // u.shape[-1] if mean_over is None else mean_over
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"transform_gradient: mean_over must be a positive int (or None), got {mean_over!r}")
+    out: Tensor = TransformLayer.apply(u, transform, record, n)
+    return out
+
+
+def dpg_loss(
+    u: Tensor, dq_da: Tensor, transform: ActionGradientTransform, record: Record | None = None
+) -> Tensor:
+    """The per-sample surrogate loss [...] whose gradient, after ``.mean()``, is minus the transformed DPG.
+
+    u [..., A] is the actor's raw output, attached to its graph; dq_da [..., A] is the critic's action
+    gradient at a = transform.forward(u), per sample (``autograd.grad(Q(s, a).sum(), a)``: not scaled by a
+    batch mean), and is treated as a constant. Returns -(g_u . u) with g_u = transform.backward(dq_da, u)
+    held constant: d/du of it is exactly -g_u. Only its gradient means something (its value depends on u's
+    origin); rlax's ``dpg_loss`` and trfl's ``dpg`` return 0.5 * ||g||^2-shaped values with the same
+    gradient. ``record``, if given, receives the per-sample ``dq_da`` and ``g_u``.
+    """
+    _check(u, transform, "dpg_loss")
+    if dq_da.shape != u.shape:
+        raise ValueError(f"dpg_loss: dq_da must have u's shape {tuple(u.shape)}, got {tuple(dq_da.shape)}")
+    dq_da = dq_da.detach()
+    g_u = transform.backward(dq_da, u.detach())
+    if record is not None:
+        record.update(dq_da=dq_da, g_u=g_u)
+    return -(g_u * u).sum(-1)
 
 
 def actor_update(
@@ -70,28 +141,26 @@ def actor_update(
     """Fill the .grad of ``actor_params`` with minus the transformed policy gradient; return metrics.
 
     u [M, B, A] is the actor's raw output (still attached to its graph); ``q_of(a)`` returns the critic's
-    heads [M, B, K] at actions a [M, B, A]. The critic is only read: its parameters get no gradient.
+    heads [M, B, K] at actions a [M, B, A]. The critic is only read: its parameters get no gradient. Each
+    member's loss averages over its B samples; the members' losses are summed.
     """
+    record: Record = {}
     if actor_grad == "chain":
         # 1) dQ/da at a = forward(u), the current policy's action; per sample, not scaled by 1/B.
         a = transform.forward(u.detach()).requires_grad_(True)
         q = q_of(a).sum(-1)  # [M, B]
         (dq_da,) = torch.autograd.grad(q.sum(), a)
-        # 2) The seam: change dQ/da on its way to the actor.
-        g_u = transform.backward(dq_da, u.detach())
-        # 3) The surrogate (module docstring): its theta-gradient is -mean_b g_u . du/dtheta.
-        loss = -(g_u * u).sum(-1).mean(-1)  # [M]
-        loss.sum().backward(inputs=list(actor_params))
+        # 2) The seam: change dQ/da on its way to the actor; 3) the surrogate (module docstring).
+        loss = dpg_loss(u, dq_da, transform, record).mean(-1)  # [M]
     elif actor_grad == "direct":
-        stash: dict[str, Tensor] = {}
-        q = q_of(TransformLayer.apply(u, transform, stash, u.shape[1])).sum(-1)  # n = B: the mean's 1/B
+        # mean_over=B: each member's loss is a mean over its B samples (the members are summed).
+        q = q_of(transform_gradient(u, transform, mean_over=u.shape[1], record=record)).sum(-1)
         loss = -q.mean(-1)
-        # inputs= keeps the critic's .grad untouched (and skips computing it).
-        loss.sum().backward(inputs=list(actor_params))
-        dq_da, g_u = stash["dq_da"], stash["g_u"]  # per sample, as in the chain path
     else:
         raise ValueError(f"unknown actor_grad {actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
-    diagnostics = bound_diagnostics(u.detach(), dq_da, g_u, transform.low, transform.high)
+    # inputs= keeps the critic's .grad untouched (and skips computing it).
+    loss.sum().backward(inputs=list(actor_params))
+    diagnostics = bound_diagnostics(u.detach(), record["dq_da"], record["g_u"], transform.low, transform.high)
     return {"actor_loss": loss.detach(), "q_policy": q.detach().mean(-1), **diagnostics}
 
 

@@ -8,7 +8,7 @@ reason to split it is to change dQ/da on its way to the actor. A transform owns 
 * ``backward(dq_da, u) -> g_u``: the direction handed to the actor's backward pass.
 
 Sign convention, stated once for the whole package: ``dq_da`` and everything ``backward`` returns are ASCENT
-directions on Q (positive = "increase this action"). The actor's loss negates exactly once (see agent.py).
+directions on Q (positive = "increase this action"). The actor's loss negates exactly once (actor_step.py).
 
 Every transform is pure and vectorised (torch.where, no Python loop over the batch, no device transfer) and
 takes per-dimension bounds ``low``/``high`` from the action space; any leading shape ([B, A], [M, B, A])
@@ -36,6 +36,7 @@ from typing import Any, ClassVar, Union
 
 import numpy as np
 import torch
+from gymnasium.spaces import Box
 from torch import Tensor
 
 _REGISTRY: dict[str, type[ActionGradientTransform]] = {}
@@ -205,6 +206,66 @@ class Penalty(ActionGradientTransform):
         inner = self.margin * self.range
         beyond = (u - (self.high - inner)).clamp(min=0) - ((self.low + inner) - u).clamp(min=0)
         return dq_da - (2.0 * self.coef / self.range.square()) * beyond
+
+
+def _positive(name: str, value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {value}")
+    return float(value)
+
+
+class DqdaClip(ActionGradientTransform):
+    """DeepMind's elementwise dQ/da clipping: g_u = clamp(g, -max_abs, max_abs); forward is the identity.
+
+    Each component of the actor's ascent direction is capped at ``max_abs`` (in units of Q per unit of
+    action), whatever u: it bounds the step, not the action (an outward gradient still pushes outward;
+    the environment clips). Not positively homogeneous in g, so it needs the per-sample dQ/da, which
+    actor_step.py hands every transform (docs/seam.md, "when the reduction matters").
+
+    Source: trfl ``dpg(q_max, a_max, dqda_clipping=None, clip_norm=False)`` (trfl/dpg_ops.py) and acme's
+    TensorFlow ``losses.dpg`` (acme/tf/losses/dpg.py): given a ``dqda_clipping`` c and the default
+    ``clip_norm=False``, ``tf.clip_by_value(dqda, -c, c)``. Both default to c = None (no clipping); the
+    default 1.0 here is the c that acme's D4PG uses (with norm clipping: :class:`DqdaNormClip`).
+
+    Parameters (conf/transform/dqda_clip.yaml): max_abs: the bound c, > 0. Default 1.0.
+    """
+
+    name = "dqda_clip"
+
+    def __init__(self, low: Tensor, high: Tensor, max_abs: float = 1.0) -> None:
+        super().__init__(low, high)
+        self.max_abs = _positive("max_abs", max_abs)
+
+    def backward(self, dq_da: Tensor, u: Tensor) -> Tensor:
+        return dq_da.clamp(-self.max_abs, self.max_abs)
+
+
+class DqdaNormClip(ActionGradientTransform):
+    """DeepMind's dQ/da norm clipping: each sample's g rescaled to an L2 norm of at most ``max_norm``.
+
+    g_u = g * max_norm / max(||g||, max_norm), the norm over the action dimensions of one sample (of one
+    member): the direction is kept, the length capped; forward is the identity (the environment clips).
+    Like dqda_clip it bounds the step, not the action, and needs the per-sample dQ/da.
+
+    Source: rlax ``dpg_loss(a_t, dqda_t, dqda_clipping=None)`` (rlax/_src/policy_gradients.py) takes one
+    sample's action vector and applies ``_clip_by_l2_norm(dqda_t, dqda_clipping)``, i.e. ``where(norm >
+    c, x * c / norm, x)``, the same numbers as here; trfl's and acme's ``dpg(..., clip_norm=True)``:
+    ``tf.clip_by_norm(dqda, c, axes=-1)``. Both default to c = None (no clipping). acme's D4PG learners,
+    with their default ``clipping=True``, pass c = 1.0 with norm clipping (acme/agents/jax/d4pg/learning.py
+    through rlax, acme/agents/tf/d4pg/learning.py through ``losses.dpg``): the default here.
+
+    Parameters (conf/transform/dqda_norm_clip.yaml): max_norm: the bound c, > 0. Default 1.0.
+    """
+
+    name = "dqda_norm_clip"
+
+    def __init__(self, low: Tensor, high: Tensor, max_norm: float = 1.0) -> None:
+        super().__init__(low, high)
+        self.max_norm = _positive("max_norm", max_norm)
+
+    def backward(self, dq_da: Tensor, u: Tensor) -> Tensor:
+        norm = torch.linalg.vector_norm(dq_da, dim=-1, keepdim=True)
+        return dq_da * (self.max_norm / norm.clamp(min=self.max_norm))  # exactly 1 below the bound
 
 
 class PerMember(ActionGradientTransform):
@@ -503,20 +564,38 @@ SpecLike = Union[str, Spec]  # noqa: UP007 (a runtime alias; the agents' annotat
 
 def make(
     transform: SpecLike | Sequence[SpecLike],
-    low: Sequence[float] | np.ndarray | Tensor,
-    high: Sequence[float] | np.ndarray | Tensor,
+    low: Sequence[float] | np.ndarray | Tensor | Box,
+    high: Sequence[float] | np.ndarray | Tensor | None = None,
 ) -> ActionGradientTransform:
     """The transform ``transform`` names for per-dimension bounds [low, high] (float32 tensors on the CPU).
 
-    ``transform``: a built-in's name or a :class:`Spec`; a sequence of them gives a PerMember transform
-    (member m of a batched agent uses ``transform[m]``). Raises TransformError (a ValueError) when a name
-    is unknown or the class refuses its parameters or bounds.
+    ``make("invert", env.action_space)`` takes the bounds of a gymnasium Box (any shape, flattened);
+    ``make("invert", low, high)`` takes them as lists, numpy arrays or tensors. ``transform``: a
+    built-in's name or a :class:`Spec`; a sequence of them gives a PerMember transform (member m of a
+    batched agent uses ``transform[m]``). Move it with ``.to(device)``. Raises TransformError (a
+    ValueError) when a name is unknown, the bounds are not finite, or the class refuses its parameters.
     """
-    single = isinstance(transform, str | Spec)
+    if high is None:
+        space = low
+        if not isinstance(space, Box):
+            raise TransformError(
+                f"make({transform!r}, ...): give a gymnasium Box, or low and high; got "
+                f"{type(space).__name__} {space!r} and no high"
+            )
+        low, high = space.low, space.high
+    elif isinstance(low, Box):
+        raise TransformError(
+            f"make({transform!r}, ...): give a gymnasium Box alone, or low and high, not both"
+        )
     specs = [as_spec(transform)] if isinstance(transform, str | Spec) else [as_spec(t) for t in transform]
     low_t = torch.as_tensor(np.asarray(low, dtype=np.float32) if not isinstance(low, Tensor) else low)
     high_t = torch.as_tensor(np.asarray(high, dtype=np.float32) if not isinstance(high, Tensor) else high)
     low_t, high_t = low_t.float().reshape(-1), high_t.float().reshape(-1)
-    if single:
+    if not bool(torch.isfinite(low_t).all() & torch.isfinite(high_t).all()):
+        raise TransformError(
+            f"transform {specs[0].label!r}: every bound must be finite (a transform measures u against "
+            f"[low, high]), got low={low_t.tolist()} high={high_t.tolist()}"
+        )
+    if isinstance(transform, str | Spec):
         return specs[0].build(low_t, high_t)
     return PerMember(specs, low_t, high_t)
