@@ -164,9 +164,9 @@ def test_multipass_by_hand_on_a_linear_q_network() -> None:
 def test_batched_multipass_equals_k_separate_passes_with_the_other_parameters_zeroed() -> None:
     cfg = AgentConfig(hidden_sizes=[32, 16], init_std_q=0.5)
     gens = [torch.Generator().manual_seed(s) for s in (1, 2)]
-    rel = [slice(0, 2), slice(2, 3), slice(3, 4)]
-    multi = MultiPassQNetwork(2, 5, rel, cfg, gens)
-    single = QNetwork(2, 5, rel, cfg, [torch.Generator().manual_seed(9)] * 2)
+    rel = ((0, 1), (2,), (3,))
+    multi = MultiPassQNetwork(2, 5, rel, 4, cfg, gens)
+    single = QNetwork(2, 5, rel, 4, cfg, [torch.Generator().manual_seed(9)] * 2)
     single.load_state_dict(multi.state_dict())  # the same weights, one pass per call
     gen = torch.Generator().manual_seed(0)
     obs, x = torch.randn(2, 7, 5, generator=gen), torch.randn(2, 7, 4, generator=gen)
