@@ -137,10 +137,14 @@ def make_env(
             redirect_mujoco_log()
         except ImportError as exc:
             raise EnvError(f"{cid} needs MuJoCo: {hint}") from exc
+    if render_mode is not None:  # passed only when asked: an environment may not take the keyword
+        kwargs["render_mode"] = render_mode
     try:
-        env: gym.Env[Any, Any] = gym.make(cid, render_mode=render_mode, **kwargs)
+        env: gym.Env[Any, Any] = gym.make(cid, **kwargs)
     except (gym.error.DependencyNotInstalled, ImportError) as exc:
         raise EnvError(f"{cid} needs an extra: {hint} ({exc})") from exc
+    except Exception as exc:  # the environment's own constructor refused (e.g. a wrong env.kwargs)
+        raise EnvError(f"gymnasium.make({cid!r}, **{kwargs}) raised {type(exc).__name__}: {exc}") from exc
     if observation_kind(env.observation_space) == "flatten":
         env = FlattenObservation(env)
     if param_map is None:
