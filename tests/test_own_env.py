@@ -4,7 +4,9 @@ the refusals, and MP-DQN computing the same numbers on the two layouts of one ta
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ TITLE = "Your own environment"
 
 
 @pytest.fixture
-def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """tmp_path holding the section's mylab/envs.py and conf/env/*.yaml, as the working directory."""
     assert sorted(write_files(TITLE, tmp_path)) == [
         "conf/env/Reach.yaml",
@@ -62,7 +64,7 @@ def test_your_own_environment_as_written(tmp_path: Path) -> None:
         [(e, a) for e in ("Reach", "ReachShared") for a in ("ddpg", "pdqn", "mpdqn")]
         + [("InvertedPendulum", "ddpg"), ("InvertedPendulum", "td3")]
     )
-    for (env, agent), s in seen.items():
+    for (env, _agent), s in seen.items():
         if env.startswith("Reach"):
             assert 0.0 <= s["final_eval"]["p_success"] <= 1.0 and s["config"]["env"]["parameterised"] is True
             assert s["config"]["env"]["success_key"] == "reached"
@@ -174,9 +176,9 @@ REFUSED = [
 def test_every_refused_space_names_itself_and_the_supported_ones(
     action: spaces.Space[Any], observation: spaces.Space[Any] | None, why: str
 ) -> None:
-    env_id = f"test_own_env/Refused{REFUSED.index((action, observation, why))}-v0"
+    env_id = f"test_own_env/Refused{[r[2] for r in REFUSED].index(why)}-v0"
     if env_id not in gym.registry:
-        gym.register(env_id, entry_point=lambda: _Spaces(action, observation))
+        gym.register(env_id, entry_point=lambda: _Spaces(action, observation))  # type: ignore[arg-type]
     with pytest.raises(SpaceError) as e:
         make_env(env_id)
     message = str(e.value)
@@ -193,7 +195,7 @@ def test_a_param_map_that_does_not_fit_names_the_mismatch(lab: Path) -> None:
             make_env("mylab.envs:ReachShared-v0", param_map=param_map)
     with pytest.raises(SpaceError, match="its per-action layout already maps the parameters as"):
         make_env("mylab.envs:Reach-v0", param_map=[[1], [0], []])
-    with pytest.raises(SpaceError, match="env.param_map=.* is for hybrid actions"):
+    with pytest.raises(SpaceError, match=r"env.param_map=.* is for hybrid actions"):
         action_layout(BOX, [[0]])
 
 
@@ -208,7 +210,9 @@ def test_unknown_ids_and_broken_modules_are_named(lab: Path) -> None:
         EnvError, match=r"unknown environment id 'InvertedPendulm-v5'; known ids: InvertedPendulum-v5"
     ):
         make_env("InvertedPendulm-v5")
-    with pytest.raises(EnvError, match=r"known ids: Reach-v0.*importing 'mylab.envs' registered no id 'Rech-v0'"):
+    with pytest.raises(
+        EnvError, match=r"known ids: Reach-v0.*importing 'mylab.envs' registered no id 'Rech-v0'"
+    ):
         make_env("mylab.envs:Rech-v0")
     (lab / "mylab" / "broken.py").write_text("import numpy\nraise RuntimeError('my bug on line 2')\n")
     with pytest.raises(EnvError, match=r"importing 'mylab.broken' raised RuntimeError: my bug on line 2"):
@@ -222,7 +226,13 @@ def test_refusals_exit_2_before_anything_is_written(lab: Path) -> None:
     """Through the command line: a broken module, an unknown id, a param_map that does not fit, a Box agent
     on a hybrid task's opposite; each exits 2 naming the problem, with nothing on disk."""
     (lab / "mylab" / "broken.py").write_text("raise RuntimeError('my bug')\n")
+    (lab / "mylab" / "bad.py").write_text(
+        "import gymnasium as gym\n"
+        "from gymnasium.envs.classic_control import CartPoleEnv\n"
+        "gym.register('Bad-v0', entry_point=CartPoleEnv)\n"  # Discrete(2) actions
+    )
     cases = [
+        ("env.id=mylab.bad:Bad-v0", "unsupported action space Discrete(2): a Discrete action alone"),
         ("env.id=mylab.broken:X-v0", "importing 'mylab.broken' raised RuntimeError: my bug"),
         ("env.id=Nope-v0", "unknown environment id 'Nope-v0'; known ids: "),
         ("env=ReachShared 'env.param_map=[[0],[5],[]]'", "action 1 names [5]; valid indices: 0 to 1"),
@@ -237,13 +247,17 @@ def test_refusals_exit_2_before_anything_is_written(lab: Path) -> None:
 
 def test_the_generic_presets_and_the_preset_found_by_id(lab: Path) -> None:
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
-        found = run.presets.resolve(
+        found, note = run.presets.resolve(
             compose("config", ["env.id=mylab.envs:ReachShared-v0"]), ["env.id=mylab.envs:ReachShared-v0"]
         )
-        box = run.presets.resolve(
+        box, box_note = run.presets.resolve(
             compose("config", ["env.id=InvertedPendulum-v5"]), ["env.id=InvertedPendulum-v5"]
         )
         named = compose("config", ["env=hybrid", "env.id=mylab.envs:ReachShared-v0", "env.name=R"])
+    assert note == "env.id=mylab.envs:ReachShared-v0: the preset env=ReachShared"
+    assert box_note == (
+        "env.id=InvertedPendulum-v5 has no preset: the generic box defaults (env=box, docs/extending.md)"
+    )
     assert (found.env.name, found.env.param_map, found.budget.steps) == ("ReachShared", [[0], [1], []], 3000)
     assert (box.env.name, box.agent.lr_critic, box.agent.final_init, box.budget.steps) == (
         "InvertedPendulum",
@@ -255,8 +269,9 @@ def test_the_generic_presets_and_the_preset_found_by_id(lab: Path) -> None:
 
 
 def test_config_imports_no_agent_and_no_environment() -> None:
-    code = "import bounded_ddpg.config, sys; print(sorted(m for m in sys.modules if m.startswith('bounded_ddpg')))"
-    import subprocess
+    code = "import bounded_ddpg.config, sys; print(sorted(m for m in sys.modules if 'bounded_ddpg' in m))"
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert not any(m in out for m in ("bounded_ddpg.agents", "envs.factory", "envs.presets", "envs.spaces")), out
+    assert not any(
+        m in out for m in ("bounded_ddpg.agents", "envs.factory", "envs.presets", "envs.spaces")
+    ), out

@@ -340,8 +340,9 @@ def test_pdqn_needs_a_parameterised_env_and_a_fitting_param_map() -> None:
     with pytest.raises(ConfigError, match="needs a parameterised env"):
         agents.make(3, -np.ones(2), np.ones(2), cfg, "invert")
     assert agents.check(cfg, 2, 0, "Pendulum") == [
-        "agent=pdqn needs a parameterised env (a hybrid action: a discrete choice with continuous parameters, "
-        "e.g. env=Platform or env=Goal); Pendulum's action is a Box (valid agents there: ddpg, td3)"
+        "agent=pdqn needs a parameterised env (a hybrid action: a discrete choice with continuous "
+        "parameters, e.g. env=Platform or env=Goal); Pendulum's action is a Box (valid agents there: "
+        "ddpg, td3)"
     ]
     with pytest.raises(ConfigError, match="param_map"):  # 3 actions, 4 parameters, no layout
         agents.make(3, -np.ones(7), np.ones(7), cfg, "invert", n_discrete=3)
@@ -392,10 +393,15 @@ def test_agent_and_env_compose_to_the_released_values(agent: str, env: str) -> N
 
 
 def test_an_env_without_a_released_file_gets_the_generic_values_and_a_box_env_is_refused() -> None:
-    platform, generic = compose_agent("agent=mpdqn", "env=Platform"), compose_agent("agent=mpdqn", "env=Pendulum")
+    platform, generic = (
+        compose_agent("agent=mpdqn", "env=Platform"),
+        compose_agent("agent=mpdqn", "env=Pendulum"),
+    )
     assert generic.agent.passthrough_bias is None  # Platform's initial parameters fit Platform only
     assert {**platform.agent, "passthrough_bias": None} == {**generic.agent}  # the rest: the released values
-    assert agents.check(generic.agent, 1, 0, "Pendulum")[0].startswith("agent=mpdqn needs a parameterised env")
+    assert agents.check(generic.agent, 1, 0, "Pendulum")[0].startswith(
+        "agent=mpdqn needs a parameterised env"
+    )
 
 
 # A Platform run of a few seconds for resume and divergence checks.

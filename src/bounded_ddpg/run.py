@@ -84,14 +84,16 @@ def _task_overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
-def check(cfg: DictConfig, overrides: Sequence[str]) -> tuple[DictConfig, list[transforms.Spec], list[int]]:
+def check(
+    cfg: DictConfig, overrides: Sequence[str]
+) -> tuple[DictConfig, list[transforms.Spec], list[int], str | None]:
     """The config's own checks, before anything is built or written: the env preset for a bare ``env.id``
     (envs/presets.py), the schema (with the command line's ``overrides``, for conflicts), one member per run
     under a W&B sweep agent, the env section against the environment it names and the agent section
     against its agent (the environment built once, then closed). Returns the config (recomposed with the
-    preset where one applies) and the members' (transform, seed) lists."""
+    preset where one applies), the members' (transform, seed) lists and the line saying which preset."""
     try:
-        cfg = presets.resolve(cfg, overrides)
+        cfg, note = presets.resolve(cfg, overrides)
         schema.validate(cfg, overrides)
         names, seeds = _members(cfg)
         if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
@@ -107,7 +109,7 @@ def check(cfg: DictConfig, overrides: Sequence[str]) -> tuple[DictConfig, list[t
     probe.close()
     if problems:
         raise schema.ConfigError("invalid config:\n  " + "\n  ".join(problems))
-    return cfg, names, seeds
+    return cfg, names, seeds, note
 
 
 def train_from_config(
@@ -120,7 +122,9 @@ def train_from_config(
     login and server, the run directories' locks, for a resume the run directories themselves, and the
     agent (which may refuse the config). ``on_ready`` is called then, once, before the first write.
     """
-    cfg, names, seeds = check(cfg, _task_overrides() if overrides is None else overrides)
+    cfg, names, seeds, note = check(cfg, _task_overrides() if overrides is None else overrides)
+    if note is not None:  # in the run's log too: after on_ready, which creates the log file
+        on_ready = _then_log(on_ready, note)
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
@@ -162,6 +166,15 @@ def train_from_config(
                     f"command with run_id={run_id} to resume")  # fmt: skip
             raise WriteError(e.path, e.error, hint) from e
     return [s if e else next(trained) for s, e in zip(summaries, ended)]  # type: ignore[misc]
+
+
+def _then_log(on_ready: Callable[[], None] | None, line: str) -> Callable[[], None]:
+    def ready() -> None:
+        if on_ready is not None:
+            on_ready()
+        log.info(line)
+
+    return ready
 
 
 def _build(

@@ -72,10 +72,10 @@ def _preset_with_id(env_id: str) -> str | None:
     return None
 
 
-def resolve(cfg: DictConfig, overrides: Sequence[str]) -> DictConfig:
+def resolve(cfg: DictConfig, overrides: Sequence[str]) -> tuple[DictConfig, str | None]:
     """``cfg`` recomposed with the preset for its ``env.id`` when the command line set the id but chose no
-    preset (module docstring); otherwise ``cfg`` itself. Fills ``env.parameterised`` from the action space
-    when the preset left it null. EnvError / SpaceError: the id cannot be built or learnt on."""
+    preset (module docstring), with the log line that says which; otherwise ``cfg`` itself and None.
+    EnvError / SpaceError: the id cannot be built or learnt on."""
     from hydra import compose
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
@@ -84,22 +84,21 @@ def resolve(cfg: DictConfig, overrides: Sequence[str]) -> DictConfig:
     if "env.id" in keys and "env" not in keys and GlobalHydra.instance().is_initialized():
         env_id = str(cfg.env.id)
         preset, extra = _preset_with_id(env_id), []
-        if preset is not None:
-            log.info("env.id=%s: the preset env=%s", env_id, preset)
-        else:
+        note = f"env.id={env_id}: the preset env={preset}"
+        if preset is None:
             probe = build(cfg.env)
             preset = GENERIC[family(probe)]
             probe.close()
-            log.info("env.id=%s has no preset: the generic %s defaults (env=%s, docs/extending.md)", env_id,
-                     preset, preset)  # fmt: skip
+            note = f"env.id={env_id} has no preset: the generic {preset} defaults"
+            note += f" (env={preset}, docs/extending.md)"
             extra = [] if "env.name" in keys else [f"env.name={default_name(env_id)}"]
         names, config_name = [f"env={preset}", *overrides, *extra], "config"
         if HydraConfig.initialized():
             hc = HydraConfig.get()
             names += [o for o in hc.overrides.hydra if o.startswith("hydra.searchpath=")]
             config_name = hc.job.config_name or config_name
-        cfg = compose(config_name=config_name, overrides=names)
-    return cfg
+        return compose(config_name=config_name, overrides=names), note
+    return cfg, None
 
 
 def check(cfg: DictConfig) -> tuple[gym.Env[Any, Any], list[str]]:
