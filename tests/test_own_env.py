@@ -53,7 +53,9 @@ def test_your_own_environment_as_written(tmp_path: Path) -> None:
     for line in commands[:2]:
         result = shell(line, tmp_path, timeout=900)
         assert result.returncode == 0, result.stderr
-    assert "env.id=InvertedPendulum-v5 has no preset: the generic box defaults" in result.stderr
+    assert (
+        "env.id=InvertedPendulum-v5 has no preset: the generic box defaults" in result.stdout + result.stderr
+    )
     runs = run_dirs(tmp_path / "runs")
     seen = {}
     for d in runs:
@@ -275,3 +277,42 @@ def test_config_imports_no_agent_and_no_environment() -> None:
     assert not any(
         m in out for m in ("bounded_ddpg.agents", "envs.factory", "envs.presets", "envs.spaces")
     ), out
+
+
+class _Grid(gym.Env[Any, Any]):
+    """A Box action of shape (2, 2) and a Dict observation of a Box and a Discrete part."""
+
+    def __init__(self) -> None:
+        self.action_space = spaces.Box(-2.0, 2.0, (2, 2), np.float32)
+        self.observation_space = spaces.Dict({"pos": spaces.Box(-1.0, 1.0, (3,)), "mode": spaces.Discrete(2)})
+        self.last: np.ndarray | None = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
+        super().reset(seed=seed)
+        return {"pos": np.zeros(3, np.float32), "mode": 1}, {}
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        self.last = action
+        return {"pos": np.ones(3, np.float32), "mode": 0}, 0.0, False, False, {}
+
+
+def test_multi_axis_box_actions_and_dict_observations_are_flattened() -> None:
+    if "test_own_env/Grid-v0" not in gym.registry:
+        gym.register("test_own_env/Grid-v0", entry_point=_Grid)
+    env = make_env("test_own_env/Grid-v0")
+    assert env.action_space.shape == (4,) and env.observation_space.shape == (5,)  # 3 + one-hot of 2
+    obs, _ = env.reset(seed=0)
+    np.testing.assert_array_equal(obs, [0, 1, 0, 0, 0])  # gymnasium's order: sorted keys, mode then pos
+    env.step(np.array([1.0, 2.0, -1.0, 0.5], np.float32))
+    np.testing.assert_array_equal(env.unwrapped.last, [[1.0, 2.0], [-1.0, 0.5]])  # type: ignore[attr-defined]
+
+
+def test_env_kwargs_reach_gymnasium_make() -> None:
+    with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+        cfg = compose("config", ["env=Pendulum", "+env.kwargs.g=5.0"])
+    env = run.presets.build(cfg.env)
+    assert env.unwrapped.g == 5.0  # type: ignore[attr-defined]
+    with pytest.raises(
+        EnvError, match=r"gymnasium.make\('Pendulum-v1', \*\*\{'gravity': 5.0\}\) raised TypeError"
+    ):
+        make_env("Pendulum-v1", gravity=5.0)

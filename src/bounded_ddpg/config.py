@@ -64,7 +64,7 @@ class EnvConfig:
     # env=<preset>, the run takes the preset with that id, else its action family's generic defaults
     # (env=box, env=hybrid; bounded_ddpg/envs/presets.py). Supported spaces: bounded_ddpg/envs/spaces.py.
     id: str = MISSING
-    # Keyword arguments for gymnasium.make, e.g. env.kwargs={continuous:true} or +env.kwargs.x=1.
+    # Keyword arguments for gymnasium.make: a mapping in a preset, `+env.kwargs.g=5.0` on the command line.
     kwargs: dict[str, Any] = field(default_factory=dict)
     # Whether the action is hybrid (a discrete choice with continuous parameters, flattened to one Box;
     # epsilon-greedy then acts on its K discrete scores). null: read from the action space.
