@@ -298,7 +298,7 @@ class _Grid(gym.Env[Any, Any]):
 
 def test_multi_axis_box_actions_and_dict_observations_are_flattened() -> None:
     if "test_own_env/Grid-v0" not in gym.registry:
-        gym.register("test_own_env/Grid-v0", entry_point=_Grid)
+        gym.register("test_own_env/Grid-v0", entry_point=_Grid)  # type: ignore[arg-type]
     env = make_env("test_own_env/Grid-v0")
     assert env.action_space.shape == (4,) and env.observation_space.shape == (5,)  # 3 + one-hot of 2
     obs, _ = env.reset(seed=0)
