@@ -316,3 +316,22 @@ def test_env_kwargs_reach_gymnasium_make() -> None:
         EnvError, match=r"gymnasium.make\('Pendulum-v1', \*\*\{'gravity': 5.0\}\) raised TypeError"
     ):
         make_env("Pendulum-v1", gravity=5.0)
+
+
+def test_a_missing_extra_names_the_pip_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bounded_ddpg.envs import factory
+
+    assert (factory.required_extra("Hopper-v5"), factory.required_extra("LunarLanderContinuous-v3")) == (
+        "mujoco",
+        "box2d",
+    )
+    assert factory.required_extra("Pendulum-v1") is None
+
+    def no_mujoco() -> None:
+        raise ImportError("No module named 'mujoco'")
+
+    monkeypatch.setattr(factory, "redirect_mujoco_log", no_mujoco)  # as on a machine without the extra
+    with pytest.raises(
+        EnvError, match=r"InvertedPendulum-v5 needs MuJoCo: pip install 'gymnasium\[mujoco\]'"
+    ):
+        make_env("InvertedPendulum-v5")
