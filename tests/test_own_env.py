@@ -150,6 +150,20 @@ def test_a_shared_layout_without_a_map_uses_every_parameter(lab: Path) -> None:
     assert env.get_wrapper_attr("param_map") == ((0, 1), (0, 1), (0, 1))
 
 
+def test_an_environment_may_declare_its_param_map(lab: Path) -> None:
+    """What a native shared-layout task does: a param_map attribute; a config's env.param_map wins."""
+    from mylab.envs import Reach
+
+    class Declared(Reach):
+        param_map = ((0,), (1,), ())
+
+    if "test_own_env/Declared-v0" not in gym.registry:
+        gym.register("test_own_env/Declared-v0", entry_point=Declared, kwargs={"shared": True})
+    assert make_env("test_own_env/Declared-v0").get_wrapper_attr("param_map") == ((0,), (1,), ())
+    overridden = make_env("test_own_env/Declared-v0", param_map=[[0, 1], [1], []])
+    assert overridden.get_wrapper_attr("param_map") == ((0, 1), (1,), ())
+
+
 class _Spaces(gym.Env[Any, Any]):
     def __init__(self, action: spaces.Space[Any], observation: spaces.Space[Any] | None = None) -> None:
         self.action_space = action

@@ -147,9 +147,7 @@ def make_env(
         raise EnvError(f"gymnasium.make({cid!r}, **{kwargs}) raised {type(exc).__name__}: {exc}") from exc
     if observation_kind(env.observation_space) == "flatten":
         env = FlattenObservation(env)
-    if param_map is None:
-        param_map = getattr(env.unwrapped, "param_map", None)
-    layout = action_layout(env.action_space, param_map)
+    layout = action_layout(env.action_space, param_map or getattr(env.unwrapped, "param_map", None))
     if isinstance(layout, HybridLayout):
         # seeding inside, so that n_discrete / param_map stay on the outermost wrapper
         return FlatParameterisedAction(env if seed is None else _SeedFirstReset(env, seed), param_map)

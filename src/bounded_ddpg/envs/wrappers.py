@@ -100,6 +100,8 @@ class ObsMap:
 class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, Any]):
     """A hybrid-action environment (either layout, envs/spaces.py) seen through one flat Box in [-1, 1]^(K+P).
 
+    ``param_map``: which parameters each action uses in the shared layout; None: the unwrapped
+    environment's ``param_map`` attribute if it has one, else every parameter for every action.
     Attributes: ``layout`` (:class:`~bounded_ddpg.envs.spaces.HybridLayout`), ``n_discrete`` (K),
     ``param_map`` (which of the P parameters each discrete action uses), ``param_slices`` (per-action
     layout: flat indices of each action's parameters; shared layout: None), ``param_low`` / ``param_high``
@@ -110,6 +112,8 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
 
     def __init__(self, env: gym.Env[Any, Any], param_map: Sequence[Sequence[int]] | None = None) -> None:
         super().__init__(env)
+        if param_map is None:  # a native environment may declare its own (shared layout)
+            param_map = getattr(env.unwrapped, "param_map", None)
         layout = action_layout(env.action_space, param_map)
         assert isinstance(layout, HybridLayout), f"not a hybrid action space: {env.action_space}"
         self.layout = layout
