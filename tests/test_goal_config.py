@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
 from bounded_ddpg import config as schema
-from bounded_ddpg.envs.factory import canonical_id, reports_goals
+from bounded_ddpg.envs.factory import canonical_id
 from conftest import TINY, Cli, run_dirs
 
 schema.register()
@@ -32,13 +32,15 @@ def test_goalxy_is_goal_on_the_other_environment() -> None:
         assert a["env"] == {**b["env"], "name": "Goal", "id": "bounded_ddpg/Goal-v0"}
     assert make("env=GoalXY", "experiment=paper").budget.episodes == 20000
     assert canonical_id("GoalXY") == "bounded_ddpg/GoalXY-v0"
-    assert reports_goals("Goal") and reports_goals("bounded_ddpg/GoalXY-v0") and not reports_goals("Platform")
+    assert (
+        goal.env.success_key == xy.env.success_key == "goal" and make("env=Platform").env.success_key is None
+    )
 
 
-def test_a_goalxy_run_reports_p_goal(cli: Cli, tmp_path: Path) -> None:
+def test_a_goalxy_run_reports_p_success(cli: Cli, tmp_path: Path) -> None:
     result = cli("env=GoalXY", *TINY)
     assert result.returncode == 0, result.stderr
     (run,) = run_dirs(tmp_path / "runs")
     s = json.loads((run / "summary.json").read_text())
     assert (s["env"], s["env_id"]) == ("GoalXY", "bounded_ddpg/GoalXY-v0")
-    assert 0.0 <= s["final_eval"]["p_goal"] <= 1.0
+    assert 0.0 <= s["final_eval"]["p_success"] <= 1.0

@@ -164,9 +164,9 @@ def test_multipass_by_hand_on_a_linear_q_network() -> None:
 def test_batched_multipass_equals_k_separate_passes_with_the_other_parameters_zeroed() -> None:
     cfg = AgentConfig(hidden_sizes=[32, 16], init_std_q=0.5)
     gens = [torch.Generator().manual_seed(s) for s in (1, 2)]
-    rel = [slice(0, 2), slice(2, 3), slice(3, 4)]
-    multi = MultiPassQNetwork(2, 5, rel, cfg, gens)
-    single = QNetwork(2, 5, rel, cfg, [torch.Generator().manual_seed(9)] * 2)
+    rel = ((0, 1), (2,), (3,))
+    multi = MultiPassQNetwork(2, 5, rel, 4, cfg, gens)
+    single = QNetwork(2, 5, rel, 4, cfg, [torch.Generator().manual_seed(9)] * 2)
     single.load_state_dict(multi.state_dict())  # the same weights, one pass per call
     gen = torch.Generator().manual_seed(0)
     obs, x = torch.randn(2, 7, 5, generator=gen), torch.randn(2, 7, 4, generator=gen)
@@ -335,15 +335,21 @@ def test_greedy_action_scores_pick_argmax_q_and_exploration_follows_epsilon() ->
     assert int(counts.min()) > 150
 
 
-def test_pdqn_needs_a_parameterised_env_and_a_tiling_layout() -> None:
+def test_pdqn_needs_a_parameterised_env_and_a_fitting_param_map() -> None:
     cfg = AgentConfig(name="pdqn", hidden_sizes=[8])
     with pytest.raises(ConfigError, match="needs a parameterised env"):
         agents.make(3, -np.ones(2), np.ones(2), cfg, "invert")
-    with pytest.raises(ConfigError, match="param_slices"):  # 3 actions, 4 parameters, no layout
+    assert agents.check(cfg, 2, 0, "Pendulum") == [
+        "agent=pdqn needs a parameterised env (a hybrid action: a discrete choice with continuous "
+        "parameters, e.g. env=Platform or env=Goal); Pendulum's action is a Box (valid agents there: "
+        "ddpg, td3)"
+    ]
+    with pytest.raises(ConfigError, match="param_map"):  # 3 actions, 4 parameters, no layout
         agents.make(3, -np.ones(7), np.ones(7), cfg, "invert", n_discrete=3)
-    with pytest.raises(ConfigError, match="do not tile"):
-        shuffled = [slice(3, 5), slice(6, 7), slice(5, 6)]
-        agents.make(3, -np.ones(7), np.ones(7), cfg, "invert", 3, param_slices=shuffled)
+    with pytest.raises(ConfigError, match=r"param_map \[\[0, 1\], \[4\], \[\]\] does not fit 3 discrete"):
+        agents.make(3, -np.ones(7), np.ones(7), cfg, "invert", 3, param_map=[[0, 1], [4], []])
+    shared = agents.make(3, -np.ones(5), np.ones(5), cfg, "invert", 3, param_map=[[0], [1], []])
+    assert shared.param_map == ((0,), (1,), ())  # type: ignore[attr-defined]
     averaged = AgentConfig(name="mpdqn", policy_average=0.01)
     with pytest.raises(ConfigError, match=r"policy_average=0.01 is available for agent=ddpg and agent=td3"):
         agents.make(3, -np.ones(4), np.ones(4), averaged, "invert", 2, param_slices=flat_slices([1, 1]))
@@ -386,11 +392,16 @@ def test_agent_and_env_compose_to_the_released_values(agent: str, env: str) -> N
     assert (paper.budget.episodes, paper.eval.final_episodes, paper.agent) == (20000, 1000, cfg.agent)
 
 
-def test_an_env_without_a_released_preset_is_refused_by_name() -> None:
-    from hydra.errors import ConfigCompositionException
-
-    with pytest.raises(ConfigCompositionException, match="Could not find 'agent/pdqn_released/Pendulum'"):
-        compose_agent("agent=mpdqn", "env=Pendulum")
+def test_an_env_without_a_released_file_gets_the_generic_values_and_a_box_env_is_refused() -> None:
+    platform, generic = (
+        compose_agent("agent=mpdqn", "env=Platform"),
+        compose_agent("agent=mpdqn", "env=Pendulum"),
+    )
+    assert generic.agent.passthrough_bias is None  # Platform's initial parameters fit Platform only
+    assert {**platform.agent, "passthrough_bias": None} == {**generic.agent}  # the rest: the released values
+    assert agents.check(generic.agent, 1, 0, "Pendulum")[0].startswith(
+        "agent=mpdqn needs a parameterised env"
+    )
 
 
 # A Platform run of a few seconds for resume and divergence checks.

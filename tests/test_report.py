@@ -276,8 +276,9 @@ def test_run_record_from_wandb() -> None:
     r = run_record_from_wandb(config, summary, "finished", history)
     assert r == RunRecord(
         source="wandb", env="Goal", transform="invert", seed=3, status="finished", config=cfg,
-        final_return=0.45, p_goal=0.3, frac_at_bounds=0.2, frac_out_of_bounds=0.05,
+        final_return=0.45, p_success=0.3, frac_at_bounds=0.2, frac_out_of_bounds=0.05,
         steps=(0.0, 1000.0, 2000.0), episodes=(0.0, 50.0, 100.0), returns=(0.1, 0.3, 0.4),
+        success_key="goal", success_field="p_goal",  # logged before env.success_key: P(goal)
     )  # fmt: skip
     # Flat summary keys, no logged status: W&B's state is kept verbatim (a crashed run is not averaged).
     flat = {"final_eval/return_mean": 0.2, "diagnostics/frac_at_bounds": 0.1}

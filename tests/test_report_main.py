@@ -53,10 +53,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def in_order(runs: Path) -> list[str]:
+    """The folders in the order the columns should take: the main table's columns follow the runs as given."""
+    envs = [runs / "ddpg" / e for e in ("Platform", "Goal", "Pendulum", "Acrobot", "Zeta")]
+    return [str(p) for p in (*envs, runs / "td3", runs / "pdqn", runs / "sac")]
+
+
 @pytest.fixture(scope="module")
 def out(runs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     o = tmp_path_factory.mktemp("out")
-    assert main(["--main", str(runs), "--out", str(o), "--reps", str(REPS), "--seed", str(SEED)]) == 0
+    assert main(["--main", *in_order(runs), "--out", str(o), "--reps", str(REPS), "--seed", str(SEED)]) == 0
     return o
 
 
@@ -171,8 +177,9 @@ def records(root: Path) -> list[RunRecord]:
 def test_figure_files_and_one_panel_per_agent_and_env_with_runs(runs: Path, out: Path) -> None:
     assert (out / "figure.pdf").read_bytes()[:5] == b"%PDF-"
     assert matplotlib.image.imread(out / "figure.png").shape[1] >= 1600
-    lay = layout(records(runs))
+    lay = layout([r for d in in_order(runs) for r in records(Path(d))])
     assert lay.envs == ("Platform", "Goal", "Pendulum", "Acrobot", "Zeta")
+    assert layout(records(runs)).envs == ("Acrobot", "Goal", "Pendulum", "Platform", "Zeta")  # one folder
     assert lay.agents == ("ddpg", "td3", "pdqn", "sac")
     assert set(lay.panels) == {(a, e) for e, a, _ in RETURNS}
     assert lay.absent[("pdqn", "Pendulum")].startswith("n/a") and lay.absent[("pdqn", "Goal")] == "not run"

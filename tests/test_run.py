@@ -56,7 +56,7 @@ def test_default_command_writes_the_documented_run_directory(cli: Cli, tmp_path:
     )  # fmt: skip
     assert (s["status"], s["steps"]) == ("finished", 120) and s["episodes"] == int(evals[-1]["episode"])
     assert s["final_eval"]["return_mean"] == pytest.approx(float(evals[-1]["return_mean"]))
-    assert 0.0 <= s["final_eval"]["return_mean"] <= 1.0 and s["final_eval"]["p_goal"] is None
+    assert 0.0 <= s["final_eval"]["return_mean"] <= 1.0 and s["final_eval"]["p_success"] is None
     assert s["final_eval"]["n_episodes"] == 3
     assert set(s["diagnostics"]) == set(METRIC_KEYS[3:])
     assert all(0.0 <= s["diagnostics"][k] <= 1.0 for k in ("frac_out_of_bounds", "frac_at_bounds"))
@@ -67,7 +67,7 @@ def test_default_command_writes_the_documented_run_directory(cli: Cli, tmp_path:
     assert len(hydra_logs) == 1 and "overrides: transform=invert env=Platform" in hydra_logs[0].read_text()
 
 
-def test_members_get_their_own_directories_and_goal_reports_p_goal(cli: Cli, tmp_path: Path) -> None:
+def test_members_get_their_own_directories_and_goal_reports_p_success(cli: Cli, tmp_path: Path) -> None:
     result = cli("env=Goal", "seeds=[3,4]", "run_id=batch1", "agent.store_action=clipped", *TINY)
     assert result.returncode == 0, result.stderr
     runs = run_dirs(tmp_path / "runs")
@@ -80,8 +80,8 @@ def test_members_get_their_own_directories_and_goal_reports_p_goal(cli: Cli, tmp
         assert (config["seed"], config["seeds"], config["agent"]["store_action"]) == (seed, None, "clipped")
         s = json.loads((run / "summary.json").read_text())
         assert s["status"] == "finished" and s["seed"] == seed
-        assert 0.0 <= s["final_eval"]["p_goal"] <= 1.0
-        assert "p_goal" in rows(run / "eval.csv")[0]
+        assert 0.0 <= s["final_eval"]["p_success"] <= 1.0
+        assert "p_success" in rows(run / "eval.csv")[0]
     again = cli("env=Goal", "seeds=[3,4]", "run_id=batch1", *TINY)  # another command cannot reuse the run id
     assert again.returncode == 2 and "differs from its config.yaml in agent.store_action" in again.stderr
 

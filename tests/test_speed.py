@@ -86,10 +86,10 @@ def test_finished_members_leave_the_batch(
     """Members with episode budgets end at different steps; each is stepped and updated only until its
     own end (before: every member stepped until the longest one ended)."""
     steps: list[list[int]] = []
-    real_make_env = run.make_env
+    real_build = run.presets.build
 
-    def counting_env(env_id: str) -> gym.Env[Any, Any]:
-        env, count = real_make_env(env_id), [0]
+    def counting_env(env_cfg: Any) -> gym.Env[Any, Any]:
+        env, count = real_build(env_cfg), [0]
         steps.append(count)
         real_step = env.step
 
@@ -107,7 +107,7 @@ def test_finished_members_leave_the_batch(
         sizes.append(len(keep))
         return real_subset(self, keep)
 
-    monkeypatch.setattr(run, "make_env", counting_env)
+    monkeypatch.setattr(run.presets, "build", counting_env)
     monkeypatch.setattr(DDPG, "subset", subset)
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
         cfg = compose("config", overrides=[*FEW_EPISODES, f"agent={agent}", f"out_dir={tmp_path}"])

@@ -4,7 +4,8 @@ Every hyperparameter is declared and documented once, here (``--help`` shows the
 files under ``conf/`` only choose values; a key that is not declared here, or a value of the wrong type, is
 rejected by Hydra with a message naming it; :func:`validate` checks the rest: every numeric key's range
 (``RANGES``), string choices, keys appended with ``+``, conflicting command-line options, the device and
-``out_dir`` (and :func:`validate_against_env` what needs the built environment).
+``out_dir``. It imports no agent and no environment: each checks its own section (agents.check,
+envs.presets.check).
 """
 
 from __future__ import annotations
@@ -58,11 +59,24 @@ class TransformConfig:
 class EnvConfig:
     # Short name used in run directories, W&B groups and report tables.
     name: str = MISSING
-    # gymnasium id passed to bounded_ddpg.envs.make_env.
+    # Any gymnasium id: a registered one (InvertedPendulum-v5), gymnasium's `module:Id` form, which imports
+    # your module so that it registers the id (mylab.envs:Reach-v0), or Platform, Goal, GoalXY. Set without
+    # env=<preset>, the run takes the preset with that id, else its action family's generic defaults
+    # (env=box, env=hybrid; bounded_ddpg/envs/presets.py). Supported spaces: bounded_ddpg/envs/spaces.py.
     id: str = MISSING
-    # Parameterised (discrete choice + parameters) environments are flattened to one Box; epsilon-greedy
-    # then acts on the first `n_discrete` outputs (set from the wrapper, not here).
-    parameterised: bool = False
+    # Keyword arguments for gymnasium.make: a mapping in a preset, `+env.kwargs.g=5.0` on the command line.
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    # Whether the action is hybrid (a discrete choice with continuous parameters, flattened to one Box;
+    # epsilon-greedy then acts on its K discrete scores). null: read from the action space.
+    parameterised: bool | None = None
+    # Hybrid actions with one shared parameter Box, Tuple(Discrete(K), Box(P)): which parameters each
+    # discrete action uses, one list of indices per action, e.g. [[0], [1], []]. null: the environment's own
+    # `param_map` attribute if it has one, else every action uses every parameter.
+    param_map: list[list[int]] | None = None
+    # The info key read at the end of each evaluation episode (gymnasium-robotics: is_success; Goal: goal);
+    # the fraction of episodes where it is true is P(success): eval.csv's and summary.json's p_success.
+    # null: no success rate.
+    success_key: str | None = None
     # Scale applied to rewards before they are stored (e.g. 1/50 for Goal); evaluation reports raw returns.
     reward_scale: float = 1.0
 
@@ -279,7 +293,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
 }  # fmt: skip
 CHOICES_TEXT = {  # the choices of string keys, for `--help` (registries: see validate)
     "transform.name": "a registered transform (bounded_ddpg.transforms.names())",
-    "env.id": "a known environment id (bounded_ddpg.envs.factory.KNOWN_IDS)",
+    "env.id": "any gymnasium id, module:Id, or Platform | Goal | GoalXY (bounded_ddpg/envs/factory.py)",
     "agent.name": "a registered agent (bounded_ddpg.agents.AGENTS)",
     "agent.activation": " | ".join(ACTIVATIONS),
     "agent.actor_grad": " | ".join(ACTOR_GRADS),
@@ -337,15 +351,12 @@ def _undeclared(node: Any, prefix: str = "") -> list[str]:
 def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
     """Check every key the types cannot: string choices, numeric ranges (RANGES), keys the schema does not
     declare, and conflicts between command-line ``overrides``; ConfigError lists every problem, each naming
-    the key, its value and what is valid. Also checks that a requested CUDA device exists."""
-    from bounded_ddpg.agents import AGENTS  # lazy: keeps this module import-light (agents import it)
-    from bounded_ddpg.envs.factory import KNOWN_IDS
-
+    the key, its value and what is valid. Also checks that a requested CUDA device exists. The env section
+    is checked against its environment by bounded_ddpg.envs.presets, the agent section by its agent
+    (bounded_ddpg.agents.check)."""
     c: Any = cfg
     errors: list[str] = _undeclared(cfg)
     errors += _transform_specs(c)[1]  # names, classes, parameters and duplicate members
-    _choice(errors, "env.id", c.env.id, KNOWN_IDS)
-    _choice(errors, "agent.name", c.agent.name, tuple(AGENTS))
     _choice(errors, "agent.activation", c.agent.activation, ACTIVATIONS)
     _choice(errors, "agent.actor_grad", c.agent.actor_grad, ACTOR_GRADS)
     _choice(errors, "agent.store_action", c.agent.store_action, STORE_ACTIONS)
@@ -573,16 +584,6 @@ def out_dir_problems(out_dir: str) -> list[str]:
     if not os.access(parent, os.W_OK | os.X_OK):
         return [f"out_dir={out_dir!r} is invalid: {parent} is not writable"]
     return []
-
-
-def validate_against_env(cfg: DictConfig | Config, action_dim: int, env_name: str) -> None:
-    """Checks that need the built environment (its flat action dimension), before anything is written."""
-    bias = _get(cfg, "agent.actor_bias_init")
-    if bias is not None and len(bias) != action_dim:
-        raise ConfigError(
-            f"invalid config:\n  agent.actor_bias_init={_show(bias)} has {len(bias)} values; valid: null, "
-            f"or {action_dim} values (one per dimension of {env_name}'s flat action)"
-        )
 
 
 SCHEMA_TYPES: dict[str, type] = {

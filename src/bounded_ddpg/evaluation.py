@@ -27,19 +27,20 @@ def evaluate(
     low: Tensor,
     high: Tensor,
     step: int,
-    p_goal: bool = False,
+    success_key: str | None = None,
 ) -> list[dict[str, Any] | None]:
     """Greedy episodes (no noise) on each active member's evaluation env, members stepped in lockstep.
 
-    ``envs[m]`` and ``seeds[m]`` are member m's evaluation environment and run seed; ``p_goal`` adds the
-    fraction of episodes whose last step reported ``info["goal"]`` (Goal).
+    ``envs[m]`` and ``seeds[m]`` are member m's evaluation environment and run seed; ``success_key`` adds
+    ``p_success``: the fraction of episodes whose last step's info holds a true value under that key
+    (gymnasium-robotics' ``is_success``, Goal's ``goal``; a missing key counts as no success).
 
     The first episode of the evaluation at ``step`` resets from the seed's ``eval/<step>`` stream, so an
     evaluation depends on nothing but the policy and the step (checkpoints need no evaluation-env state).
     """
     m_count = len(envs)
     returns: list[list[float]] = [[] for _ in envs]
-    goals: list[list[bool]] = [[] for _ in envs]
+    successes: list[list[bool]] = [[] for _ in envs]
     obs_dim = envs[0].observation_space.shape[0]  # type: ignore[index]
     for episode in range(n_episodes):
         obs = np.zeros((m_count, obs_dim), dtype=np.float32)
@@ -57,7 +58,7 @@ def evaluate(
                 if terminated or truncated:
                     running[m] = False
                     returns[m].append(totals[m])
-                    goals[m].append(bool(info.get("goal", False)))
+                    successes[m].append(bool(info.get(success_key, False)) if success_key else False)
     out: list[dict[str, Any] | None] = []
     for m in range(m_count):
         if not active[m]:
@@ -70,7 +71,7 @@ def evaluate(
             "return_iqm": float(trim_mean(r, 0.25)),
             "n_episodes": len(r),
         }
-        if p_goal:
-            stats["p_goal"] = float(np.mean(goals[m]))
+        if success_key:
+            stats["p_success"] = float(np.mean(successes[m]))
         out.append(stats)
     return out

@@ -259,7 +259,7 @@ class RunLogger:
         self,
         run_dir: Path,
         config: dict[str, Any],
-        p_goal: bool,
+        success_key: str | None,
         meta: dict[str, Any],
         mode: str = "new",
         offsets: Mapping[str, int] | None = None,
@@ -270,9 +270,11 @@ class RunLogger:
         ``mode``: ``new`` creates the directory; ``resume`` cuts metrics.csv and eval.csv back to
         ``offsets`` (their byte sizes at the checkpoint; None: no checkpoint, back to empty) and continues
         them and the W&B run; ``done`` (a member that already finished) leaves every file as it is.
-        ``label``: the transform's label (``penalty(coef=0.1)``; default: its name), for W&B's names.
+        ``success_key``: the env's info key whose truth at an episode's end is a success (eval.csv then has
+        a p_success column); None: none. ``label``: the transform's label (``penalty(coef=0.1)``; default:
+        its name), for W&B's names.
         """
-        self.run_dir, self.config, self.p_goal, self.meta = run_dir, config, p_goal, meta
+        self.run_dir, self.config, self.success_key, self.meta = run_dir, config, success_key, meta
         self.closed = mode == "done"  # close() wrote the final summary.json (or nothing is to be written)
         if mode == "new":
             try:
@@ -285,7 +287,7 @@ class RunLogger:
                 if (path := run_dir / name).exists():
                     os.truncate(path, (offsets or {}).get(name, 0))
         self.metrics = CsvLog(run_dir / "metrics.csv", ("step", "episode", "wall_s", *METRIC_KEYS))
-        eval_cols = ("step", "episode", "wall_s", *EVAL_KEYS, *(("p_goal",) if p_goal else ()))
+        eval_cols = ("step", "episode", "wall_s", *EVAL_KEYS, *(("p_success",) if success_key else ()))
         self.eval = CsvLog(run_dir / "eval.csv", eval_cols)
         self.wandb: WandbSink | None = None
         if config["wandb"]["mode"] != "disabled" and mode != "done":

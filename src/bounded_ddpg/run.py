@@ -39,7 +39,8 @@ from omegaconf import DictConfig, OmegaConf
 from bounded_ddpg import agents, lock, resume, schema_help, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
-from bounded_ddpg.envs.factory import make_env, reports_goals
+from bounded_ddpg.envs import presets
+from bounded_ddpg.envs.spaces import EnvError
 from bounded_ddpg.logger import (
     RunLogger,
     WriteError,
@@ -83,21 +84,32 @@ def _task_overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
-def check(cfg: DictConfig, overrides: Sequence[str]) -> tuple[list[transforms.Spec], list[int]]:
-    """The config's own checks, before anything is built or written: the schema (with the command line's
-    ``overrides``, for conflicts), one member per run under a W&B sweep agent, and the config against the
-    environment it names (built once, then closed). Returns the members' (transform, seed) lists."""
-    schema.validate(cfg, overrides)
-    names, seeds = _members(cfg)
-    if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
-        raise schema.ConfigError(
-            "under a W&B sweep agent a run has one member: use seed=... and transform=..., not seeds=[...] "
-            "or transforms=[...]"
-        )
-    probe = make_env(cfg.env.id)
-    schema.validate_against_env(cfg, int(np.prod(probe.action_space.shape or (0,))), cfg.env.name)
+def check(
+    cfg: DictConfig, overrides: Sequence[str]
+) -> tuple[DictConfig, list[transforms.Spec], list[int], str | None]:
+    """The config's own checks, before anything is built or written: the env preset for a bare ``env.id``
+    (envs/presets.py), the schema (with the command line's ``overrides``, for conflicts), one member per run
+    under a W&B sweep agent, the env section against the environment it names and the agent section
+    against its agent (the environment built once, then closed). Returns the config (recomposed with the
+    preset where one applies), the members' (transform, seed) lists and the line saying which preset."""
+    try:
+        cfg, note = presets.resolve(cfg, overrides)
+        schema.validate(cfg, overrides)
+        names, seeds = _members(cfg)
+        if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
+            raise schema.ConfigError(
+                "under a W&B sweep agent a run has one member: use seed=... and transform=..., not "
+                "seeds=[...] or transforms=[...]"
+            )
+        probe, problems = presets.check(cfg)
+    except EnvError as e:
+        raise schema.ConfigError(str(e)) from e
+    dim = int(np.prod(probe.action_space.shape or (0,)))
+    problems += agents.check(cfg.agent, dim, int(getattr(probe, "n_discrete", 0)), cfg.env.name)
     probe.close()
-    return names, seeds
+    if problems:
+        raise schema.ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    return cfg, names, seeds, note
 
 
 def train_from_config(
@@ -110,7 +122,9 @@ def train_from_config(
     login and server, the run directories' locks, for a resume the run directories themselves, and the
     agent (which may refuse the config). ``on_ready`` is called then, once, before the first write.
     """
-    names, seeds = check(cfg, _task_overrides() if overrides is None else overrides)
+    cfg, names, seeds, note = check(cfg, _task_overrides() if overrides is None else overrides)
+    if note is not None:  # in the run's log too: after on_ready, which creates the log file
+        on_ready = _then_log(on_ready, note)
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
@@ -154,6 +168,15 @@ def train_from_config(
     return [s if e else next(trained) for s, e in zip(summaries, ended)]  # type: ignore[misc]
 
 
+def _then_log(on_ready: Callable[[], None] | None, line: str) -> Callable[[], None]:
+    def ready() -> None:
+        if on_ready is not None:
+            on_ready()
+        log.info(line)
+
+    return ready
+
+
 def _build(
     cfg: DictConfig,
     specs: list[transforms.Spec],
@@ -166,7 +189,9 @@ def _build(
 ) -> Trainer:
     """Agent, replay, environments and loggers of the members to train (new or resumed), restored.
     ``on_ready`` is called once the agent accepts the config, before the first write."""
-    envs = [(make_env(cfg.env.id), make_env(cfg.env.id)) for _ in seeds]  # seeded by tapes and evaluations
+    envs = [
+        (presets.build(cfg.env), presets.build(cfg.env)) for _ in seeds
+    ]  # seeded by tapes and evaluations
     env = envs[0][0]
     obs_dim, low, high = env.observation_space.shape[0], env.action_space.low, env.action_space.high  # type: ignore[attr-defined,index]
     n_discrete = int(getattr(env, "n_discrete", 0))
@@ -176,7 +201,7 @@ def _build(
     transform = specs[0] if len(set(labels)) == 1 else specs  # one transform, or one per member
     try:  # a class that refuses its parameters or these bounds: a config error, before anything is written
         agent = agents.make(obs_dim, low, high, agent_cfg, transform, n_discrete, seeds, cfg.device,
-                            param_slices=getattr(env, "param_slices", None))  # fmt: skip
+                            param_map=getattr(env, "param_map", None))  # fmt: skip
     except transforms.TransformError as e:
         raise schema.ConfigError(str(e)) from e
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
@@ -188,7 +213,7 @@ def _build(
     for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
         mode = "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
-        logger = RunLogger(run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets, spec.label)
+        logger = RunLogger(run_dir, configs[m], cfg.env.success_key, meta, mode, offsets, spec.label)
         members.append(Member(spec.label, seed, train_env, eval_env, logger))
         log.info("run directory: %s (%s)", run_dir, mode)
     trainer = Trainer(cfg, agent, replay, members)
@@ -243,7 +268,7 @@ def _train(trainer: Trainer) -> list[dict[str, Any]]:
     for s, member in zip(summaries, trainer.all_members):
         assert s is not None
         fe = s["final_eval"]
-        extra = f", P(goal) {fe['p_goal']:.3f}" if fe.get("p_goal") is not None else ""
+        extra = f", P(success) {fe['p_success']:.3f}" if fe.get("p_success") is not None else ""
         log.info("%s seed %d: %s, final eval return %s%s (%s)", s["env"], s["seed"], s["status"],
                  rounded(fe.get("return_mean")), extra, member.logger.run_dir)  # fmt: skip
     return summaries  # type: ignore[return-value]

@@ -245,8 +245,8 @@ class Trainer:
 
     def evaluate(self, which: list[bool], n_episodes: int) -> list[dict[str, Any] | None]:
         envs, seeds = [m.eval_env for m in self.members], [m.seed for m in self.members]
-        p_goal = self.members[0].logger.p_goal
-        return evaluate(self.agent, envs, seeds, which, n_episodes, self.low, self.high, self.step, p_goal)
+        key = self.members[0].logger.success_key
+        return evaluate(self.agent, envs, seeds, which, n_episodes, self.low, self.high, self.step, key)
 
     def log_evals(self, results: list[dict[str, Any] | None]) -> None:
         wall = time.perf_counter() - self.t0
@@ -301,7 +301,7 @@ class Trainer:
         final = {
             k: member.final_eval.get(k) for k in ("return_mean", "return_std", "return_iqm", "n_episodes")
         }
-        final["p_goal"] = member.final_eval.get("p_goal")
+        final["p_success"] = member.final_eval.get("p_success")
         # diagnostics: means over the last 10% of actor updates (whole metrics rows, newest first)
         total = sum(n for n, _ in self.diag_rows)
         taken, sums = 0, np.zeros(len(DIAGNOSTIC_KEYS))

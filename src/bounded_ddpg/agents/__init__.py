@@ -4,12 +4,14 @@
 env's flat action box), ``td3``, ``pdqn`` (P-DQN) or ``mpdqn`` (MP-DQN; both on parameterised envs only).
 Every agent takes the same constructor arguments, carries the leading member dimension, and offers
 ``act``, ``update`` (a metrics dict of [M] tensors), ``end_episode``, ``state_dict``/``member_state`` and
-``finite_members`` to the training loop.
+``finite_members`` to the training loop. Each agent checks its own config section against the
+environment (``problems``, collected by :func:`check` before anything is built or written).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +24,18 @@ from bounded_ddpg.config import WARMUPS, AgentConfig, ConfigError
 AGENTS: dict[str, type[DDPG]] = {"ddpg": DDPG, "td3": TD3, "pdqn": PDQN, "mpdqn": MPDQN}
 
 
+def check(cfg: Any, action_dim: int, n_discrete: int, env_name: str) -> list[str]:
+    """What is wrong with the ``agent`` section ``cfg`` for an env whose flat action has ``action_dim``
+    dimensions, ``n_discrete`` of them discrete scores (0: a Box action): its name, then its agent's own
+    checks (``problems``). Each problem names the key, its value and what is valid."""
+    if cfg.name not in AGENTS:
+        return [f"agent.name={cfg.name!r} is not a valid choice; valid: {', '.join(AGENTS)}"]
+    problems = []
+    if cfg.warmup not in WARMUPS:
+        problems.append(f"agent.warmup={cfg.warmup!r} is not a valid choice; valid: {', '.join(WARMUPS)}")
+    return problems + AGENTS[cfg.name].problems(cfg, action_dim, n_discrete, env_name)
+
+
 def make(
     obs_dim: int,
     low: np.ndarray,
@@ -32,11 +46,12 @@ def make(
     seeds: Sequence[int] = (0,),
     device: str = "cpu",
     param_slices: Sequence[slice] | None = None,
+    param_map: Sequence[Sequence[int]] | None = None,
 ) -> DDPG:
     """The agent ``cfg.name`` names; an unknown name lists the valid ones.
 
-    ``param_slices`` (the flat wrapper's, envs/wrappers.py) tells P-DQN and MP-DQN which parameters belong
-    to which discrete action; the other agents do not need it.
+    ``param_map`` (the flat wrapper's, envs/spaces.py; or the per-action layout's ``param_slices``) tells
+    P-DQN and MP-DQN which parameters belong to which discrete action; the other agents do not need it.
     """
     if cfg.name not in AGENTS:
         raise ValueError(f"unknown agent {cfg.name!r}; valid agents: {', '.join(AGENTS)}")
@@ -44,8 +59,8 @@ def make(
         raise ConfigError(f"agent.warmup={cfg.warmup!r} is not a valid choice; valid: {', '.join(WARMUPS)}")
     cls = AGENTS[cfg.name]
     if issubclass(cls, PDQN):
-        return cls(obs_dim, low, high, cfg, transform, n_discrete, seeds, device, param_slices)
+        return cls(obs_dim, low, high, cfg, transform, n_discrete, seeds, device, param_slices, param_map)
     return cls(obs_dim, low, high, cfg, transform, n_discrete, seeds, device)
 
 
-__all__ = ["AGENTS", "DDPG", "MPDQN", "PDQN", "TD3", "make"]
+__all__ = ["AGENTS", "DDPG", "MPDQN", "PDQN", "TD3", "check", "make"]

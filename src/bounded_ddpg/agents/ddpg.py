@@ -61,6 +61,16 @@ class DDPG:
     # The averaged actor that acts greedily (agent.policy_average, a protocol variant); None: off.
     actor_avg: nn.Module | None = None
 
+    @classmethod
+    def problems(cls, cfg: Any, action_dim: int, n_discrete: int, env_name: str) -> list[str]:
+        """What in the agent section ``cfg`` does not fit this env (flat action of ``action_dim``)."""
+        bias = cfg.actor_bias_init
+        if bias is not None and len(bias) != action_dim:
+            shown = str([float(b) for b in bias]).replace(" ", "")
+            return [f"agent.actor_bias_init={shown} has {len(bias)} values; valid: null, or {action_dim} "
+                    f"values (one per dimension of {env_name}'s flat action)"]  # fmt: skip
+        return []
+
     def __init__(
         self,
         obs_dim: int,

@@ -36,7 +36,7 @@ import copy
 import itertools
 import math
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -50,6 +50,8 @@ from bounded_ddpg.networks import ACTIVATIONS, MemberLinear
 from bounded_ddpg.noise import Exploration
 from bounded_ddpg.replay import Batch
 from bounded_ddpg.seeding import torch_generator
+
+ParamMap = tuple[tuple[int, ...], ...]  # param_map[k]: the indices into x of action k's parameters
 
 
 class ReferenceMLP(nn.Module):
@@ -158,12 +160,13 @@ class QNetwork(nn.Module):
         self,
         n_members: int,
         obs_dim: int,
-        param_slices: Sequence[slice],
+        param_map: ParamMap,
+        n_params: int,
         cfg: AgentConfig,
         generators: Sequence[torch.Generator],
     ) -> None:
         super().__init__()
-        n_actions, n_params = len(param_slices), param_slices[-1].stop
+        n_actions = len(param_map)
         sizes = [obs_dim + n_params, *cfg.hidden_sizes, n_actions]
         self.mlp = ReferenceMLP(n_members, sizes, cfg.activation, generators, cfg.init_std_q)
 
@@ -178,6 +181,9 @@ class QNetwork(nn.Module):
 class MultiPassQNetwork(QNetwork):
     """MP-DQN's Q(s, x) [M, B, K]: Q_k from a pass whose parameter input holds x_k and zeros elsewhere.
 
+    x_k is what ``param_map[k]`` names: a per-action layout's own block, or a shared layout's mapped entries
+    (the same numbers, so both layouts of one task compute the same passes).
+
     The K passes are one forward of K * B rows per member (rows k * B .. k * B + B - 1 are pass k, as in
     MP-DQN's agents/pdqn_multipass.py MultiPassQActor); output k is then taken from pass k.
     """
@@ -188,14 +194,15 @@ class MultiPassQNetwork(QNetwork):
         self,
         n_members: int,
         obs_dim: int,
-        param_slices: Sequence[slice],
+        param_map: ParamMap,
+        n_params: int,
         cfg: AgentConfig,
         generators: Sequence[torch.Generator],
     ) -> None:
-        super().__init__(n_members, obs_dim, param_slices, cfg, generators)
-        slots = torch.zeros(len(param_slices), param_slices[-1].stop, dtype=torch.bool)
-        for k, sl in enumerate(param_slices):
-            slots[k, sl] = True
+        super().__init__(n_members, obs_dim, param_map, n_params, cfg, generators)
+        slots = torch.zeros(len(param_map), n_params, dtype=torch.bool)
+        for k, indices in enumerate(param_map):
+            slots[k, list(indices)] = True
         self.register_buffer("slots", slots, persistent=False)
 
     def forward(self, obs: Tensor, x: Tensor) -> Tensor:
@@ -207,35 +214,59 @@ class MultiPassQNetwork(QNetwork):
         return torch.diagonal(q, dim1=1, dim2=3)  # [M, B, K]: output k of pass k
 
 
-def relative_slices(param_slices: Sequence[slice] | None, n_discrete: int, n_params: int) -> list[slice]:
-    """Each discrete action's parameter slice within x (flat slices minus the K scores); checked.
+def param_map_of(
+    param_map: Sequence[Sequence[int]] | None,
+    param_slices: Sequence[slice] | None,
+    n_discrete: int,
+    n_params: int,
+) -> ParamMap:
+    """Which of the P parameters (indices into x) each discrete action uses; checked.
 
-    ``param_slices`` are the flat wrapper's (envs/wrappers.py, indices into the whole flat action); None
-    means one parameter per action, allowed only where P == K.
+    ``param_map`` is the flat wrapper's (envs/spaces.py: either hybrid layout); ``param_slices`` the
+    per-action layout's flat slices (indices into the whole flat action, after the K scores), accepted too.
+    Neither: one parameter per action, allowed only where P == K.
     """
-    if param_slices is None:
+    if param_map is None and param_slices is not None:
+        param_map = [range(s.start - n_discrete, s.stop - n_discrete) for s in param_slices]
+    if param_map is None:
         if n_params != n_discrete:
             raise ConfigError(
                 f"{n_discrete} discrete actions share {n_params} parameters: the agent needs the env's "
-                f"param_slices to know which belong to which action"
+                f"param_map to know which belong to which action"
             )
-        return [slice(k, k + 1) for k in range(n_discrete)]
-    rel = [slice(s.start - n_discrete, s.stop - n_discrete) for s in param_slices]
-    starts = [0, *(s.stop for s in rel[:-1])]
-    if len(rel) != n_discrete or [s.start for s in rel] != starts or rel[-1].stop != n_params:
-        raise ConfigError(f"param_slices {list(param_slices)} do not tile the {n_params} flat parameters")
-    return rel
+        return tuple((k,) for k in range(n_discrete))
+    out = tuple(tuple(int(i) for i in m) for m in param_map)
+    if len(out) != n_discrete or any(not 0 <= i < n_params for m in out for i in m):
+        raise ConfigError(
+            f"param_map {[list(m) for m in out]} does not fit {n_discrete} discrete actions and {n_params} "
+            f"parameters (one list per action, indices 0 to {n_params - 1})"
+        )
+    return out
 
 
 class PDQN(DDPG):
     """M independent P-DQN learners in one set of batched networks (same arguments as DDPG, plus the
-    env's ``param_slices``).
+    env's ``param_map``, or the per-action layout's ``param_slices``).
 
     It reuses DDPG's update loop (Q step, parameter step, targets), its per-member gradient clipping, its
     actor step (the seam) and its checkpoint slicing; ``actor`` is x(s), ``critic`` is Q(s, x).
     """
 
     multipass: ClassVar[bool] = False
+
+    @classmethod
+    def problems(cls, cfg: Any, action_dim: int, n_discrete: int, env_name: str) -> list[str]:
+        """P-DQN and MP-DQN learn on hybrid actions only, and have no averaged policy."""
+        out = []
+        if n_discrete <= 0:
+            out.append(f"agent={cfg.name} needs a parameterised env (a hybrid action: a discrete choice with "
+                       f"continuous parameters, e.g. env=Platform or env=Goal); {env_name}'s action is a Box "
+                       f"(valid agents there: ddpg, td3)")  # fmt: skip
+        if cfg.policy_average is not None:
+            out.append(f"agent.policy_average={cfg.policy_average} is available for agent=ddpg and agent=td3 "
+                       "only; P-DQN's greedy action also reads its Q-network: set "
+                       "agent.policy_average=null")  # fmt: skip
+        return out + super().problems(cfg, action_dim, n_discrete, env_name)
 
     def __init__(
         self,
@@ -248,6 +279,7 @@ class PDQN(DDPG):
         seeds: Sequence[int] = (0,),
         device: str = "cpu",
         param_slices: Sequence[slice] | None = None,
+        param_map: Sequence[Sequence[int]] | None = None,
     ) -> None:
         # DDPG.__init__ is not called: both networks have other shapes and the transform other bounds.
         if cfg.actor_grad not in ACTOR_GRADS:
@@ -270,13 +302,13 @@ class PDQN(DDPG):
             )
         low, high = np.asarray(low, dtype=np.float32), np.asarray(high, dtype=np.float32)
         n_params = low.size - n_discrete
-        slices = relative_slices(param_slices, n_discrete, n_params)
+        self.param_map = param_map_of(param_map, param_slices, n_discrete, n_params)
         self.cfg, self.device, self.n_members = cfg, torch.device(device), len(seeds)
         self.n_discrete, self.tau_param = n_discrete, tau_param
         self.seeds = list(seeds)
         self.member_transforms = member_transforms(transform, seeds)
         self.shape_args = dict(obs_dim=obs_dim, low=low, high=high, n_discrete=n_discrete, device=device,
-                               param_slices=param_slices)  # fmt: skip
+                               param_map=self.param_map)  # fmt: skip
         # train.py and evaluation clip to the whole flat box; the transform sees only the parameters.
         self.low = torch.from_numpy(low).to(self.device)
         self.high = torch.from_numpy(high).to(self.device)
@@ -286,7 +318,7 @@ class PDQN(DDPG):
         self.actor = ParamNetwork(m, obs_dim, n_params, cfg, actor_gens)  # type: ignore[assignment]
         q_class = MultiPassQNetwork if self.multipass else QNetwork
         critic_gens = [torch_generator(s, "critic") for s in seeds]
-        self.critic = q_class(m, obs_dim, slices, cfg, critic_gens)
+        self.critic = q_class(m, obs_dim, self.param_map, n_params, cfg, critic_gens)
         self.actor.to(self.device)
         self.critic.to(self.device)
         self.actor_target, self.critic_target = copy.deepcopy(self.actor), copy.deepcopy(self.critic)

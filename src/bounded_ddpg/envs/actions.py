@@ -63,18 +63,6 @@ def validate_tuple_action(action: Any, space: spaces.Space[Any]) -> ParamAction:
     return k, arrays
 
 
-def flat_layout(space: spaces.Space[Any]) -> tuple[int, list[slice], np.ndarray, np.ndarray]:
-    """(K, param_slices, lo, hi): flat index slices per discrete action and the float64 bounds of all P."""
-    k, boxes = param_boxes(space)
-    slices, start = [], k
-    for box in boxes:
-        slices.append(slice(start, start + int(np.prod(box.shape))))
-        start += int(np.prod(box.shape))
-    lo = np.concatenate([np.asarray(b.low, dtype=np.float64).ravel() for b in boxes])
-    hi = np.concatenate([np.asarray(b.high, dtype=np.float64).ravel() for b in boxes])
-    return k, slices, lo, hi
-
-
 def to_env_units(u: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """[-1, 1] -> [lo, hi] (float64), clipped; exact at both ends: u=-1 gives lo and u=1 gives hi."""
     t = np.clip(np.asarray(u, dtype=np.float64), -1.0, 1.0)

@@ -18,15 +18,17 @@ containment box. The functions work on a single observation or a batch, elementw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bounded_ddpg.envs.actions import ParamAction, flat_layout, to_env_units, validate_flat
+from bounded_ddpg.envs.actions import ParamAction, to_env_units, validate_flat
 from bounded_ddpg.envs.goal_env import GoalEnv
 from bounded_ddpg.envs.goal_physics import GOAL_HALF, OBS_HIGH, OBS_LOW, PITCH_X
+from bounded_ddpg.envs.spaces import HybridLayout, action_layout
 
 GOAL_FEATURE_LOW = np.array([-1.0, -1.0, -GOAL_HALF])
 GOAL_FEATURE_HIGH = np.array([1.0, 1.0, 2.0 * GOAL_HALF])
@@ -67,7 +69,7 @@ class ObsMap:
     """Raw observation (..., n) -> learner observation (..., m) for one environment kind.
 
     ``goal``: MP-DQN's 17 Goal inputs (features appended, the reference's bounds, not clipped); otherwise
-    the environment's own bounds, clipped to [-1, 1].
+    the environment's own bounds, clipped to [-1, 1], where they are all finite (else the identity).
     """
 
     def __init__(self, space: spaces.Box, goal: bool) -> None:
@@ -79,27 +81,48 @@ class ObsMap:
             box_low = rescale(np.concatenate([raw_low, GOAL_FEATURE_LOW]), self.low, self.high, False)
             box_high = rescale(np.concatenate([raw_high, GOAL_FEATURE_HIGH]), self.low, self.high, False)
             self.space = spaces.Box(box_low, box_high, dtype=np.float32)
-        else:
+        elif np.all(np.isfinite(raw_low)) and np.all(np.isfinite(raw_high)):
             self.low, self.high = raw_low, raw_high
             self.space = spaces.Box(-1.0, 1.0, (raw_low.size,), np.float32)
+        else:  # an infinite bound: nothing to rescale by
+            self.low = self.high = None  # type: ignore[assignment]
+            self.space = spaces.Box(raw_low.astype(np.float32), raw_high.astype(np.float32), dtype=np.float32)
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         raw = np.asarray(obs, dtype=np.float64)
         if self.goal:
             return rescale(np.concatenate([raw, goal_features(raw)], axis=-1), self.low, self.high, False)
+        if self.low is None:
+            return raw.astype(np.float32)
         return rescale(raw, self.low, self.high)
 
 
 class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, Any]):
-    """A Tuple(Discrete(K), Tuple(Box...)) environment seen through one flat Box action in [-1, 1]^(K+P).
+    """A hybrid-action environment (either layout, envs/spaces.py) seen through one flat Box in [-1, 1]^(K+P).
 
-    Attributes: ``n_discrete`` (K), ``param_slices`` (flat indices of each discrete action's parameters),
-    ``param_low`` / ``param_high`` (the parameters' bounds in environment units, float64).
+    ``param_map``: which parameters each action uses in the shared layout; None: the unwrapped
+    environment's ``param_map`` attribute if it has one, else every parameter for every action.
+    Attributes: ``layout`` (:class:`~bounded_ddpg.envs.spaces.HybridLayout`), ``n_discrete`` (K),
+    ``param_map`` (which of the P parameters each discrete action uses), ``param_slices`` (per-action
+    layout: flat indices of each action's parameters; shared layout: None), ``param_low`` / ``param_high``
+    (the parameters' bounds in environment units, float64). Observations: Goal's as MP-DQN's learners see
+    them; any other Box with finite bounds rescaled to [-1, 1] (clipped; MP-DQN's ScaledStateWrapper), a
+    Box with an infinite bound passed through.
     """
 
-    def __init__(self, env: gym.Env[Any, Any]) -> None:
+    def __init__(self, env: gym.Env[Any, Any], param_map: Sequence[Sequence[int]] | None = None) -> None:
         super().__init__(env)
-        self.n_discrete, self.param_slices, self.param_low, self.param_high = flat_layout(env.action_space)
+        if param_map is None:  # a native environment may declare its own (shared layout)
+            param_map = getattr(env.unwrapped, "param_map", None)
+        layout = action_layout(env.action_space, param_map)
+        assert isinstance(layout, HybridLayout), f"not a hybrid action space: {env.action_space}"
+        self.layout = layout
+        self.n_discrete, self.param_map, self.param_slices = (
+            layout.n_discrete,
+            layout.param_map,
+            layout.param_slices,
+        )
+        self.param_low, self.param_high = layout.low, layout.high
         self.dim = self.n_discrete + self.param_low.size
         self.action_space = spaces.Box(-1.0, 1.0, (self.dim,), np.float32)
         assert isinstance(env.observation_space, spaces.Box)
@@ -110,9 +133,7 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
         """argmax of the scores; every parameter mapped back to environment units (clipped)."""
         arr = validate_flat(flat, self.dim, self.action_space)
         k = int(np.argmax(arr[: self.n_discrete]))
-        params = to_env_units(arr[self.n_discrete :], self.param_low, self.param_high)
-        off = self.n_discrete
-        return k, tuple(params[s.start - off : s.stop - off] for s in self.param_slices)
+        return self.layout.to_env(k, to_env_units(arr[self.n_discrete :], self.param_low, self.param_high))
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -124,3 +145,17 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
         param_action: Any = self.action(action)
         obs, reward, terminated, truncated, info = self.env.step(param_action)
         return self.obs_map(obs), float(reward), bool(terminated), bool(truncated), info
+
+
+class FlatBoxAction(gym.ActionWrapper[Any, np.ndarray, np.ndarray]):
+    """A Box action of any shape seen as one flat Box with the same bounds (row-major)."""
+
+    def __init__(self, env: gym.Env[Any, Any]) -> None:
+        super().__init__(env)
+        box = env.action_space
+        assert isinstance(box, spaces.Box)
+        self.shape = box.shape
+        self.action_space = spaces.Box(box.low.ravel(), box.high.ravel(), dtype=box.dtype)
+
+    def action(self, action: np.ndarray) -> np.ndarray:
+        return np.asarray(action).reshape(self.shape)

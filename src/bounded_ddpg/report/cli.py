@@ -20,6 +20,7 @@ from bounded_ddpg.report.stats import (
     cell_order,
     experiment_keys,
     leaf_paths,
+    success_keys,
 )
 
 UNFINISHED = " (unfinished)"
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print("report --strict: refusing to write a report over incomplete results:", file=sys.stderr)
         print("\n".join(f"- {n}" for n in notes), file=sys.stderr)
         return 1
-    info = TableInfo(by, baseline, a.reps, a.seed, any(r.p_goal is not None for r in records))
+    info = TableInfo(by, baseline, a.reps, a.seed, success_keys(records))
     print(tables.render_text(rows, info, notes), end="")
     try:
         a.out.mkdir(parents=True, exist_ok=True)

@@ -26,11 +26,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from bounded_ddpg.report.main_table import (
-    P_GOAL,
+    RETURN,
     agent_label,
     agent_of,
     agent_rank,
-    env_rank,
+    env_order,
     groups,
     metric_of,
 )
@@ -75,9 +75,9 @@ def run_curve(r: RunRecord, x: str, y: str) -> Curve:
     """The run's evaluation curve (x, y), with its final evaluation appended at its end of training when
     the last eval.csv row lies before it."""
     xs = list(r.episodes if x == "episode" else r.steps)
-    ys = list(r.p_goals if y == P_GOAL else r.returns)
+    ys = list(r.returns if y == RETURN else r.p_successes)
     end = r.total_episodes if x == "episode" else r.total_steps
-    final = r.p_goal if y == P_GOAL else r.final_return
+    final = r.final_return if y == RETURN else r.p_success
     if end is not None and final is not None and (not xs or end > xs[-1]):
         xs, ys = [*xs, end], [*ys, final]
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
@@ -86,13 +86,13 @@ def run_curve(r: RunRecord, x: str, y: str) -> Curve:
 def layout(records: list[RunRecord]) -> Layout:
     """Which panels the figure has and what each holds (finished runs only)."""
     done = [r for r in records if r.status == FINISHED]
-    envs = tuple(sorted({r.env for r in records}, key=env_rank))
+    envs = tuple(env_order(records))
     agents = tuple(sorted({agent_of(r) for r in records}, key=agent_rank))
     y_of = {}
     for env in envs:
         rs = [r for r in done if r.env == env]
-        has_curve = all(len(r.p_goals) == len(r.returns) > 0 for r in rs)
-        y_of[env] = P_GOAL if metric_of(rs) == P_GOAL and has_curve else "return"
+        has_curve = all(len(r.p_successes) == len(r.returns) > 0 for r in rs)
+        y_of[env] = metric_of(rs) if has_curve else RETURN
     panels: dict[tuple[str, str], Panel] = {}
     for (env, agent), rs in groups(done).items():
         x = "episode" if all(episode_budget(r) for r in rs) else "step"
@@ -154,10 +154,10 @@ def _draw(ax: Axes, panel: Panel, colors: Mapping[str, Color], reps: int, seed: 
                               np.allclose(m, drawn[0][1]) for g, m in drawn):  # fmt: skip
         ax.text(0.98, 0.95, f"all {len(drawn)} lines coincide (the last drawn shows)", ha="right",
                 va="top", fontsize="x-small", color="0.4", transform=ax.transAxes)  # fmt: skip
-    if panel.y == P_GOAL:
+    if panel.y != RETURN:
         ax.set_ylim(-0.03, 1.03)
     ax.xaxis.set_major_formatter(FuncFormatter(thousands))
     ax.set_xlabel("training episodes" if panel.x == "episode" else "environment steps", fontsize="small")
-    ax.set_ylabel("P(goal)" if panel.y == P_GOAL else "evaluation return", fontsize="small")
+    ax.set_ylabel("evaluation return" if panel.y == RETURN else panel.y, fontsize="small")
     ax.tick_params(labelsize="x-small")
     ax.grid(alpha=0.3)

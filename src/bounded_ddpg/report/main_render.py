@@ -11,7 +11,7 @@ import io
 import re
 
 from bounded_ddpg.report import published
-from bounded_ddpg.report.main_table import P_GOAL, MainTable, env_rank
+from bounded_ddpg.report.main_table import RETURN, MainTable
 from bounded_ddpg.report.stats import CellStats
 from bounded_ddpg.report.tables import csv_num, fmt, fmt_ci, markdown_lines, tex, text_lines
 
@@ -48,8 +48,13 @@ def caption(t: MainTable) -> str:
         f"({t.reps} resamples, seed {t.seed}); a cell with one run has no interval (n/a); a dash where no "
         "run finished. The metric is the final evaluation return (final_eval.return_mean)"
     )
-    goal = [c.env for c in t.columns if c.metric == P_GOAL]
-    text += f", or P(goal) (final_eval.p_goal) on {', '.join(goal)}." if goal else "."
+    success: dict[tuple[str, str], list[str]] = {}
+    for c in t.columns:
+        if c.metric != RETURN:
+            success.setdefault((c.metric, c.field), []).append(c.env)
+    text += (
+        "".join(f", or {m} (final_eval.{f}) on {', '.join(envs)}" for (m, f), envs in success.items()) + "."
+    )
     text += " PA-DDPG / DDPG is one agent: PA-DDPG on parameterised tasks, DDPG on Box tasks."
     if t.published:
         text += " " + published.FOOTNOTE
@@ -104,7 +109,7 @@ def render_csv(t: MainTable) -> str:
                 "verified"])  # fmt: skip
     metric = {c.env: c.metric for c in t.columns}
     for r in t.rows:
-        for env, s in sorted(r.cells.items(), key=lambda kv: env_rank(kv[0])):
+        for env, s in sorted(r.cells.items(), key=lambda kv: [c.env for c in t.columns].index(kv[0])):
             ci = s.iqm_ci
             w.writerow(["measured", r.label, r.transform, env, metric[env], s.n, num(s.iqm),
                         num(ci and ci[0]), num(ci and ci[1]), num(s.mean), ""])  # fmt: skip

@@ -28,12 +28,12 @@ from bounded_ddpg.report.stats import (
     cell_stats,
     experiment_keys,
     seed_notes,
+    success_keys,
 )
 from bounded_ddpg.report.tables import decimals_for
 
 AGENTS = {"ddpg": "PA-DDPG / DDPG", "td3": "TD3", "pdqn": "P-DQN", "mpdqn": "MP-DQN"}
-ENVS = ("Platform", "Goal", "Pendulum", "LunarLanderContinuous")
-RETURN, P_GOAL = "return", "P(goal)"
+RETURN = "return"
 
 
 def agent_of(r: RunRecord) -> str:
@@ -61,17 +61,22 @@ def agent_rank(name: str) -> tuple[int, str]:
     return (2 * len(AGENTS), name)
 
 
-def env_rank(env: str) -> tuple[int, str]:
-    return (ENVS.index(env) if env in ENVS else len(ENVS), env)
+def env_order(records: list[RunRecord]) -> dict[str, int]:
+    """Each environment's column: the order in which the runs, as given (folder by folder), first name it."""
+    order: dict[str, int] = {}
+    for r in records:
+        order.setdefault(r.env, len(order))
+    return order
 
 
 def metric_of(records: list[RunRecord]) -> str:
-    """An environment's metric: P(goal) when any of its finished runs reports one, else return."""
-    return P_GOAL if any(r.status == FINISHED and r.p_goal is not None for r in records) else RETURN
+    """An environment's metric: P(<success key>) when any of its finished runs reports one, else return."""
+    keys = success_keys([r for r in records if r.status == FINISHED])
+    return f"P({keys})" if keys else RETURN
 
 
 def final_value(r: RunRecord, metric: str) -> float | None:
-    return r.p_goal if metric == P_GOAL else r.final_return
+    return r.final_return if metric == RETURN else r.p_success
 
 
 class MixedExperiments(ValueError):
@@ -81,7 +86,8 @@ class MixedExperiments(ValueError):
 @dataclass(frozen=True)
 class Column:
     env: str
-    metric: str
+    metric: str  # return, or P(<success key>)
+    field: str = ""  # where a P(success) metric is read from: p_success (p_goal in older runs)
 
     @property
     def header(self) -> str:
@@ -122,7 +128,8 @@ def groups(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
     out: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
     for r in records:
         out[(r.env, agent_of(r))].append(r)
-    return dict(sorted(out.items(), key=lambda kv: (agent_rank(kv[0][1]), env_rank(kv[0][0]))))
+    order = env_order(records)
+    return dict(sorted(out.items(), key=lambda kv: (agent_rank(kv[0][1]), order[kv[0][0]])))
 
 
 def check_one_experiment(records: list[RunRecord]) -> None:
@@ -161,8 +168,12 @@ def _notes(env: str, agent: str, rs: list[RunRecord], metric: str) -> list[str]:
 def build(records: list[RunRecord], problems: list[str], reps: int, seed: int) -> MainTable:
     """The main table of `records`; `problems` (malformed directories) head its notes."""
     check_one_experiment(records)
-    envs = sorted({r.env for r in records}, key=env_rank)
+    envs = list(env_order(records))
     metric = {e: metric_of([r for r in records if r.env == e]) for e in envs}
+    field = {
+        e: next((r.success_field for r in records if r.env == e and r.p_success is not None), "")
+        for e in envs
+    }
     cells: dict[tuple[str, str], dict[str, CellStats]] = defaultdict(dict)
     notes = list(problems)
     for (env, agent), rs in groups(records).items():
@@ -174,4 +185,4 @@ def build(records: list[RunRecord], problems: list[str], reps: int, seed: int) -
     order = sorted(cells, key=lambda k: (agent_rank(k[0]), cell_order("", k[1], ())))
     rows = tuple(MainRow(a, t, cells[(a, t)]) for a, t in order)
     pub = tuple(published.published_for(envs))
-    return MainTable(tuple(Column(e, metric[e]) for e in envs), rows, pub, tuple(notes), reps, seed)
+    return MainTable(tuple(Column(e, metric[e], field[e]) for e in envs), rows, pub, tuple(notes), reps, seed)

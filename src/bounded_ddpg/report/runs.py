@@ -40,12 +40,25 @@ def _record(
     ret = num(fe.get("return_mean"))
     if s["status"] == FINISHED and ret is None:
         raise ValueError("summary: status finished but final_eval.return_mean is missing or not finite")
+    legacy = fe.get("p_success") is None and fe.get("p_goal") is not None  # written before success_key
+    try:
+        success_key: Any = get_dotted(config, "env.success_key")
+    except (KeyError, TypeError):
+        success_key = None
     return RunRecord(
-        source, s["env"], s["transform"], seed, s["status"], config, ret, num(fe.get("p_goal")),
+        source, s["env"], s["transform"], seed, s["status"], config, ret, num(_success(fe)),
         num(diag.get("frac_at_bounds")), num(diag.get("frac_out_of_bounds")),
         curve.get("step", ()), curve.get("episode", ()), curve.get("return_mean", ()),
-        curve.get("p_goal", ()), num(s.get("steps")), num(s.get("episodes")),
+        curve.get("p_success", ()), num(s.get("steps")), num(s.get("episodes")),
+        "goal" if legacy else success_key if isinstance(success_key, str) else None,
+        "p_goal" if legacy else "p_success",
     )  # fmt: skip
+
+
+def _success(final_eval: dict[str, Any]) -> Any:
+    """P(success): final_eval.p_success (env.success_key), or p_goal as runs before success_key wrote it."""
+    value = final_eval.get("p_success")
+    return value if value is not None else final_eval.get("p_goal")
 
 
 def _mapping(v: Any) -> dict[str, Any]:
@@ -85,9 +98,10 @@ def read_run_dir(path: Path) -> RunRecord | Problem:
                 f"{steps[bad - 1]:g}): two processes wrote this run, or the file was edited"
             )
         curve = {c: tuple(ev[c].tolist()) for c in cols}
-        goal = pd.to_numeric(raw["p_goal"], errors="coerce") if "p_goal" in raw.columns else None
-        if goal is not None and goal.notna().all():  # optional (Goal only); a curve only when complete
-            curve["p_goal"] = tuple(goal.astype(float).tolist())
+        column = next((c for c in ("p_success", "p_goal") if c in raw.columns), None)  # p_goal: older runs
+        goal = pd.to_numeric(raw[column], errors="coerce") if column else None
+        if goal is not None and goal.notna().all():  # optional (success_key); a curve only when complete
+            curve["p_success"] = tuple(goal.astype(float).tolist())
         return _record(str(path), summary, config, curve)
     except FileNotFoundError:
         return Problem(str(path), "eval.csv missing")
@@ -128,9 +142,9 @@ def run_record_from_wandb(
     The composed config is under config['cfg']. env / transform / seed come from the summary (as in
     summary.json) or else the config (a group's `name`, or a plain string). The status is the summary's
     `status` when logged, else W&B's state verbatim (finished, crashed, failed, killed, running, pending).
-    The curve is `eval/return_mean` (and `eval/p_goal` when every row has it) against `step` (or `_step`), the
-    last row logged at each step (a resumed run logs the rows after its last checkpoint twice). Raises
-    ValueError when unusable.
+    The curve is `eval/return_mean` (and `eval/p_success`, or `eval/p_goal`, when every row has it) against
+    `step` (or `_step`), the last row logged at each step (a resumed run logs the rows after its last
+    checkpoint twice). Raises ValueError when unusable.
     """
     cfg = _mapping(config.get("cfg")) or {k: v for k, v in config.items() if not k.startswith("_")}
 
@@ -143,7 +157,7 @@ def run_record_from_wandb(
     s = {
         "env": name("env"), "transform": name("transform"), "status": status,
         "seed": summary.get("seed", cfg.get("seed")),
-        "final_eval": {k: _pick(summary, f"final_eval.{k}") for k in ("return_mean", "p_goal")},
+        "final_eval": {k: _pick(summary, f"final_eval.{k}") for k in ("return_mean", "p_success", "p_goal")},
         "diagnostics": {k: _pick(summary, f"diagnostics.{k}") for k in DIAGNOSTICS},
         "steps": summary.get("steps"), "episodes": summary.get("episodes"),
     }  # fmt: skip
@@ -158,9 +172,9 @@ def run_record_from_wandb(
         "episode": tuple(float(eps[i] or 0.0) for i in keep) if all(e is not None for e in eps) else (),
         "return_mean": tuple(float(rows[i]["eval/return_mean"]) for i in keep),
     }
-    goals = [num(rows[i].get("eval/p_goal")) for i in keep]
+    goals = [num(_pick(rows[i], "eval/p_success", "eval/p_goal")) for i in keep]
     if goals and all(g is not None for g in goals):
-        curve["p_goal"] = tuple(float(g or 0.0) for g in goals)
+        curve["p_success"] = tuple(float(g or 0.0) for g in goals)
     return _record(source, s, cfg, curve)
 
 

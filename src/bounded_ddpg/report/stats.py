@@ -37,15 +37,17 @@ class RunRecord:
     status: str
     config: dict[str, Any]
     final_return: float | None
-    p_goal: float | None = None
+    p_success: float | None = None  # final_eval.p_success (p_goal in runs older than env.success_key)
     frac_at_bounds: float | None = None
     frac_out_of_bounds: float | None = None
     steps: tuple[float, ...] = ()
     episodes: tuple[float, ...] = ()
     returns: tuple[float, ...] = ()
-    p_goals: tuple[float, ...] = ()  # eval.csv's p_goal column (Goal), one per evaluation row, else empty
+    p_successes: tuple[float, ...] = ()  # eval.csv's p_success (or p_goal) column, one per row, else empty
     total_steps: float | None = None  # summary.json's steps / episodes: where training ended
     total_episodes: float | None = None
+    success_key: str | None = None  # the env's success_key (runs older than it: goal, where they have p_goal)
+    success_field: str = "p_success"  # where summary.json holds P(success): p_success, or p_goal (older runs)
 
 
 def num(v: Any) -> float | None:
@@ -145,7 +147,7 @@ class Row:
     by: tuple[str, ...]
     stats: CellStats
     diverged: int
-    p_goal: float | None
+    p_success: float | None
     poi: float | None  # probability of improvement over the baseline; None: no baseline, or this is it
     poi_ci: tuple[float, float] | None
     is_baseline: bool
@@ -162,7 +164,14 @@ class TableInfo:
     baseline: str | None
     reps: int
     seed: int
-    show_p_goal: bool
+    success: str | None  # the success key(s) of the runs (the P(<key>) column), None: no such column
+
+
+def success_keys(records: list[RunRecord]) -> str | None:
+    """The success key(s) of the runs that report P(success) ('goal', 'is_success'; several joined by '/'),
+    else None: the label of the P(<key>) column."""
+    keys = sorted({r.success_key or "success" for r in records if r.p_success is not None})
+    return "/".join(keys) or None
 
 
 def get_dotted(d: dict[str, Any], path: str) -> Any:
@@ -324,7 +333,7 @@ def build_rows(
         missing = tuple(sorted(seeds_in_env[env] - set(seeds)))
         label = " ".join([env, transform, *[f"{k}={v}" for k, v in zip(by, bys, strict=True)]])
         notes += seed_notes(label, seeds, seeds_in_env[env], f"in {env}")
-        pgs = [r.p_goal for r in done if r.p_goal is not None]
+        pgs = [r.p_success for r in done if r.p_success is not None]
         rows.append(Row(
             env, transform, bys, cell_stats(x, reps, seed), sum(r.status == DIVERGED for r in rs),
             float(np.mean(pgs)) if pgs else None, poi, poi_ci, baseline == transform,

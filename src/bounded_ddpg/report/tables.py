@@ -45,8 +45,8 @@ def cells(r: Row, info: TableInfo, d: int) -> dict[str, str]:
     c = {"env": r.env, "transform": r.transform, **dict(zip(info.by, r.by, strict=True))}
     c |= {"N": str(s.n), "diverged": str(r.diverged), "mean [95% CI]": fmt_ci(s.mean, s.mean_ci, s.n, d)}
     c |= {"IQM [95% CI]": fmt_ci(s.iqm, s.iqm_ci, s.n, d), "median": fmt(s.median, d)}
-    if info.show_p_goal:
-        c["P(goal)"] = fmt(r.p_goal, 2)
+    if info.success:
+        c[f"P({info.success})"] = fmt(r.p_success, 2)
     if info.baseline:
         c[f"P(> {info.baseline}) [95% CI]"] = "base" if r.is_baseline else fmt_ci(r.poi, r.poi_ci, s.n, 2)
     return c | {"at bounds %": fmt(r.at_bounds_pct, 1), "out of bounds %": fmt(r.out_of_bounds_pct, 1)}
@@ -150,7 +150,7 @@ def render_latex(rows: list[Row], info: TableInfo) -> str:
         r"Mean [95\% CI]",
         r"IQM [95\% CI]",
     ]
-    heads += ["Median", *(["P(goal)"] if info.show_p_goal else [])]
+    heads += ["Median", *([f"P({info.success})"] if info.success else [])]
     heads += [rf"$P(>\mathrm{{{tex(info.baseline)}}})$ [95\% CI]"] if info.baseline else []
     heads += [r"At bounds (\%)", r"Out of bounds (\%)"]
     nleft = 2 + len(info.by)
@@ -189,13 +189,13 @@ def render_csv(rows: list[Row], info: TableInfo) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["env", "transform", *info.by, "n", "diverged", "mean", "mean_lo", "mean_hi", "iqm", "iqm_lo",
-                "iqm_hi", "median", "p_goal", "baseline", "poi", "poi_lo", "poi_hi", "at_bounds_pct",
-                "out_of_bounds_pct", "missing_seeds"])  # fmt: skip
+                "iqm_hi", "median", f"p_{info.success or 'success'}", "baseline", "poi", "poi_lo", "poi_hi",
+                "at_bounds_pct", "out_of_bounds_pct", "missing_seeds"])  # fmt: skip
     for r in rows:
         s, mc, ic, pc = r.stats, r.stats.mean_ci, r.stats.iqm_ci, r.poi_ci
         w.writerow([r.env, r.transform, *r.by, s.n, r.diverged, num(s.mean), num(mc and mc[0]),
                     num(mc and mc[1]), num(s.iqm), num(ic and ic[0]), num(ic and ic[1]), num(s.median),
-                    num(r.p_goal), info.baseline or "", num(r.poi), num(pc and pc[0]), num(pc and pc[1]),
+                    num(r.p_success), info.baseline or "", num(r.poi), num(pc and pc[0]), num(pc and pc[1]),
                     num(r.at_bounds_pct), num(r.out_of_bounds_pct),
                     " ".join(map(str, r.missing_seeds))])  # fmt: skip
     return buf.getvalue()
