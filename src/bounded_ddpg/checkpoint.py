@@ -15,6 +15,7 @@ in exactly the state they were in.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import pickle
@@ -40,7 +41,9 @@ def save(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically (temp file, fsync, rename).
 
     A failure (a full disk) raises WriteError naming ``path``, removes the temporary file and leaves the
-    previous ``path`` as it was.
+    previous ``path`` as it was. torch.save reports a write that failed inside its zip writer as a
+    RuntimeError (``[enforce fail at inline_container.cc:...] unexpected pos ...``), the OSError (ENOSPC)
+    as its context: that is a write failure too.
     """
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -50,10 +53,27 @@ def save(path: Path, state: dict[str, Any]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as e:
+    except (OSError, RuntimeError) as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise WriteError(path, e) from e
+        if (error := write_failure(e)) is None:
+            raise
+        raise WriteError(path, error) from e
+
+
+def write_failure(e: BaseException) -> OSError | None:
+    """The OSError behind ``e`` (itself, or the context torch.save's RuntimeError carries); for a
+    RuntimeError of torch's file writer without one, an EIO naming it; None for anything else."""
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, OSError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    text = str(e)
+    if isinstance(e, RuntimeError) and ("inline_container" in text or "PytorchStreamWriter" in text):
+        first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+        return OSError(errno.EIO, f"torch.save could not write the file, most often a full disk ({first})")
+    return None
 
 
 def _cause(e: BaseException) -> str:

@@ -101,23 +101,31 @@ def check(cfg: DictConfig, overrides: Sequence[str]) -> tuple[list[transforms.Sp
 
 
 def train_from_config(
-    cfg: DictConfig, overrides: Sequence[str] | None = None, on_ready: Callable[[], None] | None = None
+    cfg: DictConfig, overrides: Sequence[str] | None = None, on_ready: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
     """Train (or resume) every member of ``cfg`` and return their summaries (status, final_eval, ...).
 
     Everything is checked before anything is written: the config (with the command line's ``overrides``,
     by default Hydra's task overrides, for conflicts), the config against the built environment, W&B's
     login and server, the run directories' locks, for a resume the run directories themselves, and the
-    agent (which may refuse the config). ``on_ready`` is called then, once, before the first write.
+    agent (which may refuse the config). ``on_ready(run_id)`` is called then, once, before the first write.
     """
     names, seeds = check(cfg, _task_overrides() if overrides is None else overrides)
     if problem := wandb_login_problem(cfg.wandb.mode):
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
     torch.set_flush_denormal(cfg.flush_denormal)
-    run_id = cfg.run_id or new_run_id()
-    dirs = [run_dir_for(cfg.out_dir, cfg.env.name, t.dir_name, s, run_id) for t, s in zip(names, seeds)]
     configs = _member_configs(cfg, names, seeds)
+
+    def dirs_for(run_id: str) -> list[Path]:
+        return [run_dir_for(cfg.out_dir, cfg.env.name, t.dir_name, s, run_id) for t, s in zip(names, seeds)]
+
+    run_id = cfg.run_id or resume.unfinished_run([d.parent for d in dirs_for("_")], configs)
+    if run_id and not cfg.run_id:
+        print(f"resuming run_id={run_id}, the newest unfinished run of this config in {cfg.out_dir} (started "
+              f"without run_id; docs/running.md, 'Resume and preemption')", file=sys.stderr)  # fmt: skip
+    run_id = run_id or new_run_id(resume.slurm_job())
+    dirs = dirs_for(run_id)
     summaries: list[dict[str, Any] | None] = [None] * len(seeds)
     states = None
     with lock.locked(dirs):  # one process per run directory, from before its first read
@@ -147,9 +155,9 @@ def train_from_config(
                 trainer.stop_signals = received
                 trained = iter(_train(trainer))
         except WriteError as e:
-            hint = (f"Training stopped; summary.json says interrupted where it could still be written, and "
-                    f"the last checkpoint written is kept. Free space (or fix the path), then run the same "
-                    f"command with run_id={run_id} to resume")  # fmt: skip
+            hint = (f"Training stopped (run_id={run_id}); summary.json says interrupted where it could still "
+                    f"be written, and the last checkpoint written is kept. Free space (or fix the path) "
+                    f"before resuming")  # fmt: skip
             raise WriteError(e.path, e.error, hint) from e
     return [s if e else next(trained) for s, e in zip(summaries, ended)]  # type: ignore[misc]
 
@@ -162,10 +170,10 @@ def _build(
     configs: list[dict[str, Any]],
     summaries: list[dict[str, Any] | None],
     states: list[dict[str, Any]] | None,
-    on_ready: Callable[[], None] | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> Trainer:
     """Agent, replay, environments and loggers of the members to train (new or resumed), restored.
-    ``on_ready`` is called once the agent accepts the config, before the first write."""
+    ``on_ready(run_id)`` is called once the agent accepts the config, before the first write."""
     envs = [(make_env(cfg.env.id), make_env(cfg.env.id)) for _ in seeds]  # seeded by tapes and evaluations
     env = envs[0][0]
     obs_dim, low, high = env.observation_space.shape[0], env.action_space.low, env.action_space.high  # type: ignore[attr-defined,index]
@@ -182,7 +190,7 @@ def _build(
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
     if on_ready is not None:
-        on_ready()
+        on_ready(dirs[0].name)
     meta = {"versions": versions(), "git_commit": git_commit()}
     members = []
     for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
@@ -244,8 +252,8 @@ def _train(trainer: Trainer) -> list[dict[str, Any]]:
         assert s is not None
         fe = s["final_eval"]
         extra = f", P(goal) {fe['p_goal']:.3f}" if fe.get("p_goal") is not None else ""
-        log.info("%s seed %d: %s, final eval return %s%s (%s)", s["env"], s["seed"], s["status"],
-                 rounded(fe.get("return_mean")), extra, member.logger.run_dir)  # fmt: skip
+        log.info("%s %s seed %d: %s, final eval return %s%s (%s)", s["env"], s["transform"], s["seed"],
+                 s["status"], rounded(fe.get("return_mean")), extra, member.logger.run_dir)  # fmt: skip
     return summaries  # type: ignore[return-value]
 
 
@@ -269,13 +277,23 @@ def _log_file(cfg: DictConfig) -> Path:
     return Path(cfg.out_dir) / ".hydra" / datetime.now().strftime("%Y%m%d-%H%M%S-%f") / "run.log"
 
 
+def _resume_command(run_id: str | None) -> str:
+    """The command that resumes this job's run: how it was started, its overrides, ``run_id=<run_id>``."""
+    hydra = HydraConfig.get()
+    searchpath = [o for o in hydra.overrides.hydra if o.split("=", 1)[0].lstrip("+") == "hydra.searchpath"]
+    program = "bounded-ddpg" if Path(sys.argv[0]).name == "bounded-ddpg" else "python -m bounded_ddpg.run"
+    return resume.resume_command(program, sys.argv[1:], [*hydra.overrides.task, *searchpath], run_id)
+
+
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def hydra_main(cfg: DictConfig) -> float | None:
     """Hydra's task function; returns the first member's final evaluation return (for Hydra sweepers)."""
     overrides = list(HydraConfig.get().overrides.task)
     handlers: list[logging.Handler] = []
+    run_ids: list[str] = []
 
-    def on_ready() -> None:  # every check passed: the log file may be created now
+    def on_ready(run_id: str) -> None:  # every check passed: the log file may be created now
+        run_ids.append(run_id)
         path = _log_file(cfg)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -287,21 +305,25 @@ def hydra_main(cfg: DictConfig) -> float | None:
         handlers.append(handler)
         log.info("overrides: %s", " ".join(overrides) or "(none)")
 
+    def resume_with() -> str:
+        return f"To resume:\n  {_resume_command(run_ids[0] if run_ids else None)}"
+
     try:
         summaries = train_from_config(cfg, overrides, on_ready)
     except (schema.ConfigError, CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except WriteError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e}. {resume_with()}", file=sys.stderr)
         sys.exit(EXIT_WRITE_FAILED)
     except Stopped as e:
         preempted = e.signum == signal.SIGTERM
         what = "interrupted (preempted)" if preempted else "interrupted"
-        print(f"{e}: checkpoint written, summary.json says {what}; the same command resumes", file=sys.stderr)
+        print(f"{e}: checkpoint written, summary.json says {what}. {resume_with()}", file=sys.stderr)
         sys.exit(EXIT_PREEMPTED if preempted else EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        print("interrupted: summary.json says status interrupted", file=sys.stderr)
+        print(f"interrupted (a second Ctrl-C: no checkpoint at this step): summary.json says status "
+              f"interrupted. {resume_with()}", file=sys.stderr)  # fmt: skip
         sys.exit(EXIT_INTERRUPTED)
     finally:
         for handler in handlers:
