@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import torch
 
-from bounded_ddpg import checkpoint, lock, resume
+from bounded_ddpg import checkpoint, find_run, lock, resume
 from conftest import Cli, child_env, run_dirs
 from test_resume import RUN as LONG_RUN
 from test_resume import outputs
@@ -165,8 +165,8 @@ def test_a_slurm_requeue_resumes_its_own_run(
     shutil.copytree(own, other)
     os.utime(other / "config.yaml", (4e9, 4e9))  # newer than ours
     other_files = {p: p.read_bytes() for p in other.iterdir()}
-    configs = [resume._stored_config(own)]
-    assert resume.unfinished_run([own.parent], configs) == other.name  # outside SLURM: the newest
+    configs = [resume.stored_config(own)]
+    assert find_run.unfinished_run([own.parent], configs) == other.name  # outside SLURM: the newest
 
     requeued = cli(*RUN, env=child_env(**SLURM, SLURM_RESTART_COUNT="1"))
     assert requeued.returncode == 0, requeued.stderr
@@ -179,22 +179,22 @@ def test_a_run_held_by_a_live_process_or_ended_or_named_is_not_chosen(cli: Cli, 
     tiny = (*RUN, "budget.steps=100", "agent.learning_starts=10", "eval.every_steps=0")
     assert cli(*tiny).returncode == 0
     (finished,) = run_dirs(tmp_path / "runs")
-    configs = [resume._stored_config(finished)]
+    configs = [resume.stored_config(finished)]
     seed_dirs = [finished.parent]
-    assert resume.unfinished_run(seed_dirs, configs) is None  # finished
+    assert find_run.unfinished_run(seed_dirs, configs) is None  # finished
     summary = finished / "summary.json"
     summary.write_text(summary.read_text().replace('"status": "finished"', '"status": "interrupted"'))
-    assert resume.unfinished_run(seed_dirs, configs) == finished.name
+    assert find_run.unfinished_run(seed_dirs, configs) == finished.name
     with lock.locked([finished]):  # a live holder (this process)
         assert lock.held(finished)
-        assert resume.unfinished_run(seed_dirs, configs) is None
+        assert find_run.unfinished_run(seed_dirs, configs) is None
     assert not lock.held(finished)
     other = [{**configs[0], "agent": {**configs[0]["agent"], "lr_actor": 0.5}}]
-    assert resume.unfinished_run(seed_dirs, other) is None  # another config
+    assert find_run.unfinished_run(seed_dirs, other) is None  # another config
     named = finished.parent / "mine"
     shutil.copytree(finished, named)
     (named / "config.yaml").write_text(
         (named / "config.yaml").read_text().replace("run_id: null", "run_id: mine")
     )
     os.utime(named / "config.yaml", (4e9, 4e9))
-    assert resume.unfinished_run(seed_dirs, configs) == finished.name  # a named run is resumed by its name
+    assert find_run.unfinished_run(seed_dirs, configs) == finished.name  # a named run is resumed by its name

@@ -36,7 +36,7 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from bounded_ddpg import agents, lock, resume, schema_help, transforms
+from bounded_ddpg import agents, checkpoint, find_run, lock, resume, schema_help, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs.factory import make_env, reports_goals
@@ -120,11 +120,11 @@ def train_from_config(
     def dirs_for(run_id: str) -> list[Path]:
         return [run_dir_for(cfg.out_dir, cfg.env.name, t.dir_name, s, run_id) for t, s in zip(names, seeds)]
 
-    run_id = cfg.run_id or resume.unfinished_run([d.parent for d in dirs_for("_")], configs)
+    run_id = cfg.run_id or find_run.unfinished_run([d.parent for d in dirs_for("_")], configs)
     if run_id and not cfg.run_id:
         print(f"resuming run_id={run_id}, the newest unfinished run of this config in {cfg.out_dir} (started "
               f"without run_id; docs/running.md, 'Resume and preemption')", file=sys.stderr)  # fmt: skip
-    run_id = run_id or new_run_id(resume.slurm_job())
+    run_id = run_id or new_run_id(find_run.slurm_job())
     dirs = dirs_for(run_id)
     summaries: list[dict[str, Any] | None] = [None] * len(seeds)
     states = None
@@ -189,19 +189,21 @@ def _build(
         raise schema.ConfigError(str(e)) from e
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
+    members = [Member(spec.label, seed, *pair) for spec, seed, pair in zip(specs, seeds, envs)]
+    trainer = Trainer(cfg, agent, replay, members)
+    if states:
+        checkpoint.restore(trainer, states, summaries, dirs)
     if on_ready is not None:
         on_ready(dirs[0].name)
     meta = {"versions": versions(), "git_commit": git_commit()}
-    members = []
-    for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
+    for m, (spec, member, run_dir) in enumerate(zip(specs, members, dirs)):
         mode = "resume" if run_dir.exists() else "new"
         offsets = states[m]["logger_offsets"] if states else None
-        logger = RunLogger(run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets, spec.label)
-        members.append(Member(spec.label, seed, train_env, eval_env, logger))
+        member.logger = RunLogger(
+            run_dir, configs[m], reports_goals(cfg.env.id), meta, mode, offsets, spec.label
+        )
         log.info("run directory: %s (%s)", run_dir, mode)
-    trainer = Trainer(cfg, agent, replay, members)
     if states:
-        trainer.restore(states, summaries)
         log.info("resumed at step %d", trainer.step)
     for m, member in enumerate(members):
         if member.status == RUNNING:
@@ -282,7 +284,7 @@ def _resume_command(run_id: str | None) -> str:
     hydra = HydraConfig.get()
     searchpath = [o for o in hydra.overrides.hydra if o.split("=", 1)[0].lstrip("+") == "hydra.searchpath"]
     program = "bounded-ddpg" if Path(sys.argv[0]).name == "bounded-ddpg" else "python -m bounded_ddpg.run"
-    return resume.resume_command(program, sys.argv[1:], [*hydra.overrides.task, *searchpath], run_id)
+    return find_run.resume_command(program, sys.argv[1:], [*hydra.overrides.task, *searchpath], run_id)
 
 
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
