@@ -335,9 +335,23 @@ def hydra_main(cfg: DictConfig) -> float | None:
     return first["final_eval"]["return_mean"] if first["status"] == FINISHED else None
 
 
+HYDRA_SYNTAX = frozenset(",[]{}()'\"\\=$ \t")  # what a value quoted by _for_hydra must not hold
+
+
+def _for_hydra(arg: str) -> str:
+    """``key=value`` as Hydra's override lexer reads it: a plain value with non-ASCII letters
+    (``out_dir=ünïcödé``), which the lexer refuses unquoted, in double quotes; anything else unchanged."""
+    key, eq, value = arg.partition("=")
+    if arg.startswith("-") or not eq or value.isascii() or HYDRA_SYNTAX & set(value):
+        return arg
+    return f'{key}="{value}"'
+
+
 def main() -> None:
     """Console entry point: what must be refused before Hydra composes (and, under -m, creates the sweep
-    directory): unknown keys, named with the valid ones, and an out_dir that cannot hold runs."""
+    directory): unknown keys, named with the valid ones, and an out_dir that cannot hold runs. A reader
+    that stops early (``bounded-ddpg --help | head``) ends the output quietly."""
+    sys.argv[1:] = [_for_hydra(a) for a in sys.argv[1:]]
     args = [a for a in sys.argv[1:] if "=" in a and not a.startswith("-")]
     if message := schema.unknown_key_message(args):
         print(f"error: {message}", file=sys.stderr)
@@ -347,7 +361,19 @@ def main() -> None:
         if key.lstrip("+") == "out_dir" and "," not in value and (problems := schema.out_dir_problems(value)):
             print(f"error: invalid config:\n  {problems[0]}", file=sys.stderr)
             sys.exit(2)
-    hydra_main()
+    try:
+        hydra_main()
+    except SystemExit as e:  # Hydra's composition error (exit 1) for an experiment it did not find
+        if e.code == 1 and (hint := schema_help.missing_experiment_hint(sys.argv[1:])):
+            print(hint, file=sys.stderr)
+        raise
+    except BrokenPipeError:
+        sys.exit(141)  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # what is left is for nobody: no second error at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":
