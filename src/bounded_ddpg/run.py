@@ -34,6 +34,7 @@ import hydra
 import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from bounded_ddpg import agents, checkpoint, find_run, lock, resume, schema_help, transforms
@@ -287,6 +288,14 @@ def _resume_command(run_id: str | None) -> str:
     return find_run.resume_command(program, sys.argv[1:], [*hydra.overrides.task, *searchpath], run_id)
 
 
+def _job_name() -> str:
+    """Under -m, ``job <n> (<its overrides>): `` naming the job a message is about; else nothing."""
+    hydra = HydraConfig.get()
+    if hydra.mode != RunMode.MULTIRUN:
+        return ""
+    return f"multirun job {hydra.job.num} ({' '.join(hydra.overrides.task)}): "
+
+
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def hydra_main(cfg: DictConfig) -> float | None:
     """Hydra's task function; returns the first member's final evaluation return (for Hydra sweepers)."""
@@ -313,7 +322,7 @@ def hydra_main(cfg: DictConfig) -> float | None:
     try:
         summaries = train_from_config(cfg, overrides, on_ready)
     except (schema.ConfigError, CheckpointError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_job_name()}{e}", file=sys.stderr)
         sys.exit(2)
     except WriteError as e:
         print(f"error: {e}. {resume_with()}", file=sys.stderr)
