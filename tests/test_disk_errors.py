@@ -8,6 +8,9 @@ import csv
 import errno
 import json
 import os
+import shlex
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 
 from bounded_ddpg import checkpoint, logger, run
 from bounded_ddpg.logger import WriteError
+from conftest import Cli, child_env
 from test_resume import RUN
 
 ENOSPC = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -39,17 +43,46 @@ def leftovers(run_dir: Path) -> list[str]:
     return sorted(p.name for p in run_dir.iterdir() if "tmp" in p.name or p.name.endswith(".prev.pt"))
 
 
-def test_a_full_disk_at_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+TORCH_FULL_DISK = "[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598"
+
+
+def torch_full_disk(with_context: bool) -> RuntimeError:
+    """What torch.save raises on a full disk: a RuntimeError of its zip writer, raised while handling the
+    OSError of the file's write (its __context__) when it wrote to a Python file object."""
+    if not with_context:
+        return RuntimeError(TORCH_FULL_DISK)
+    try:
+        raise ENOSPC
+    except OSError:
+        try:
+            raise RuntimeError(TORCH_FULL_DISK)
+        except RuntimeError as e:
+            return e
+
+
+FAILURES = {  # how the write fails -> what the message and summary.json's reason say
+    "oserror": (lambda: ENOSPC, "No space left on device"),
+    "torch-runtimeerror": (lambda: torch_full_disk(True), "No space left on device"),
+    "torch-runtimeerror-alone": (
+        lambda: torch_full_disk(False),
+        f"torch.save could not write the file, most often a full disk ({TORCH_FULL_DISK})",
+    ),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_full_disk_at_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
     train(tmp_path, "ref")
     run_dir = tmp_path / "runs/Pendulum/invert/seed0/x"
     save, calls, on_disk = torch.save, [], []
+    make_error, reason = FAILURES[failure]
 
     def full_at_the_third(obj: Any, f: Any) -> None:
         calls.append(obj["step"])
         if len(calls) == 3:  # step 300: half a file, then the disk is full
             on_disk.append(json.loads((run_dir / "summary.json").read_text())["steps"])
             f.write(b"\0" * 1000)
-            raise ENOSPC
+            raise make_error()
         save(obj, f)
 
     monkeypatch.setattr(checkpoint.torch, "save", full_at_the_third)
@@ -57,15 +90,14 @@ def test_a_full_disk_at_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyP
         train(tmp_path, "x")
     message = str(e.value)
     assert message.startswith(
-        f"cannot write {run_dir / 'checkpoint.pt'}: No space left on device. Training stopped"
+        f"cannot write {run_dir / 'checkpoint.pt'}: {reason}. Training stopped (run_id=x)"
     )
-    assert "run the same command with run_id=x to resume" in message
     assert on_disk == [200]  # summary.json's steps follow the checkpoints
     assert leftovers(run_dir) == []  # checkpoint.pt.tmp removed, checkpoint.prev.pt back in place
     assert checkpoint.load(run_dir / "checkpoint.pt")["step"] == 200  # the last good one
     summary = json.loads((run_dir / "summary.json").read_text())
     assert (summary["status"], summary["steps"]) == ("interrupted", 300)
-    assert summary["reason"].startswith("cannot write") and "No space left on device" in summary["reason"]
+    assert summary["reason"] == f"cannot write {run_dir / 'checkpoint.pt'}: {reason}"
 
     monkeypatch.setattr(checkpoint.torch, "save", save)  # space again: the same command resumes
     (resumed,) = train(tmp_path, "x")
@@ -141,7 +173,7 @@ def test_the_command_exits_74_with_a_message_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any, clean_hydra: None
 ) -> None:
     def full(obj: Any, f: Any) -> None:
-        raise ENOSPC
+        raise torch_full_disk(True)
 
     monkeypatch.setattr(checkpoint.torch, "save", full)
     monkeypatch.chdir(tmp_path)
@@ -152,3 +184,46 @@ def test_the_command_exits_74_with_a_message_naming_the_file(
     err = capsys.readouterr().err
     path = Path("runs/Pendulum/invert/seed0/x/checkpoint.pt")
     assert f"error: cannot write {path}: No space left on device" in err and "Traceback" not in err
+    command = " ".join(["python -m bounded_ddpg.run", *(shlex.quote(a) for a in RUN), "run_id=x"])
+    assert err.endswith(f"To resume:\n  {command}\n")
+
+
+@pytest.mark.slow
+def test_a_real_full_disk_during_a_checkpoint(cli: Cli, tmp_path: Path) -> None:
+    """The issue's command on a real 3 MB tmpfs (needs root to mount; skipped otherwise): the checkpoint at
+    step 2000 does not fit. Exit 74, the file named, no temporary file, the step-1500 checkpoint back in
+    place, summary.json interrupted; with more space, the printed command finishes the run."""
+    disk = tmp_path / "small"
+    disk.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3M", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        args = ("budget.steps=3000", "agent.learning_starts=2000", "checkpoint_every_steps=500", "run_id=df1")
+        full = cli("env=Pendulum", *args, f"out_dir={disk}/runs", "progress=false", timeout=600)
+        run_dir = disk / "runs/Pendulum/invert/seed0/df1"
+        assert full.returncode == 74, full.stderr
+        assert full.stderr.startswith(
+            f"error: cannot write {run_dir / 'checkpoint.pt'}: No space left on device"
+        )
+        assert "Traceback" not in full.stderr and leftovers(run_dir) == []
+        assert checkpoint.load(run_dir / "checkpoint.pt")["step"] == 1500
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert (summary["status"], summary["steps"]) == ("interrupted", 2000)
+        subprocess.run(["mount", "-o", "remount,size=64M", str(disk)], check=True)  # space again
+        command = full.stderr.split("To resume:\n  ", 1)[1].strip()
+        argv = [sys.executable, *shlex.split(command)[1:]]
+        resumed = subprocess.run(
+            argv, cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=600
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        assert "resumed at step 1500" in resumed.stdout + resumed.stderr
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert (summary["status"], summary["steps"]) == ("finished", 3000)
+        assert [int(r["step"]) for r in rows(run_dir / "eval.csv")] == list(range(0, 3001, 1000))
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

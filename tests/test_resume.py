@@ -45,9 +45,11 @@ def outputs(run_dir: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], 
     return table(run_dir / "eval.csv"), table(run_dir / "metrics.csv"), summary
 
 
-def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, run: tuple[str, ...] = RUN
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bounded_ddpg.run", *RUN, *args],
+        [sys.executable, "-m", "bounded_ddpg.run", *run, *args],
         cwd=cwd, env=env or child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 

@@ -576,6 +576,10 @@ def out_dir_problems(out_dir: str) -> list[str]:
     if not out_dir.strip():
         return [f"out_dir={out_dir!r} is invalid; valid: {RANGES['out_dir'][1]}"]
     path = Path(out_dir).absolute()
+    for ancestor in reversed(path.parents):  # from / down: each is reached through a searchable one
+        if ancestor.is_dir() and not os.access(ancestor, os.X_OK):
+            return [f"out_dir={out_dir!r} is invalid: {ancestor} cannot be searched by this user (no execute "
+                    f"permission), so nothing below it can be reached"]  # fmt: skip
     if path.exists() and not path.is_dir():
         return [f"out_dir={out_dir!r} is invalid: it is a file, not a directory"]
     parent = next(p for p in (path, *path.parents) if p.exists())

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bounded_ddpg.config import ConfigError
+from bounded_ddpg.logger import WriteError
 
 
 class LockError(ConfigError):
@@ -92,9 +93,12 @@ class RunLock:
             "pid": os.getpid(),
             "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
-        self.fd = fd
+        self.fd = fd  # held from here on: release() lets it go, also after a failed write
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        except OSError as e:  # a full disk: the lock is held all the same, only the holder is not recorded
+            raise WriteError(self.path, e) from e
 
     def release(self) -> None:
         if self.fd is None:
@@ -110,6 +114,24 @@ class RunLock:
                 break
 
 
+def held(run_dir: Path) -> bool:
+    """Whether a live process holds ``run_dir``'s lock now (a probe: the lock is taken and let go at once;
+    a lock file that cannot be opened counts as held, so that nobody else's run is chosen)."""
+    try:
+        fd = os.open(lock_path(run_dir), os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing the only descriptor of this open file lets the lock go
+    return False
+
+
 @contextlib.contextmanager
 def locked(run_dirs: Sequence[Path]) -> Iterator[None]:
     """Hold the lock of every run directory in ``run_dirs`` (all or none) for the duration of the block."""
@@ -117,8 +139,8 @@ def locked(run_dirs: Sequence[Path]) -> Iterator[None]:
     try:
         for run_dir in run_dirs:
             lock = RunLock(run_dir)
+            locks.append(lock)  # released below even if acquiring fails half-way
             lock.acquire()
-            locks.append(lock)
         yield
     finally:
         for lock in reversed(locks):

@@ -41,9 +41,11 @@ CSV_FILES = ("metrics.csv", "eval.csv")
 WANDB_ID_FILE = "wandb-run-id"
 
 
-def new_run_id() -> str:
-    """``YYYYmmdd-HHMMSS-<6 hex>``: readable, sortable, and unique even for runs started in one second."""
-    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+def new_run_id(slurm_job: str | None = None) -> str:
+    """``YYYYmmdd-HHMMSS-<6 hex>``: readable, sortable, and unique even for runs started in one second;
+    in a SLURM job ``YYYYmmdd-HHMMSS-slurm<job>-<6 hex>``, so that its requeue finds it."""
+    job = f"slurm{slurm_job}-" if slurm_job else ""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + job + secrets.token_hex(3)
 
 
 def run_dir_for(out_dir: str | Path, env: str, transform: str, seed: int, run_id: str) -> Path:

@@ -10,6 +10,8 @@ Resuming stacks the slices back. Evaluation environments need no state (evaluati
 Members' files are written one after another, so a kill can leave some at the new step and some at the
 previous one: each member's previous file is kept as ``checkpoint.prev.pt`` until all are written, and a
 resume uses the newest step that every member has.
+
+Which run a command resumes without ``run_id``: find_run.py. What a checkpoint must hold: checkpoint.py.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from bounded_ddpg.logger import WriteError
 FORMAT = 1
 LATEST, PREVIOUS = checkpoint.CHECKPOINT_NAME, "checkpoint.prev.pt"
 ENDED = ("finished", "diverged")  # statuses that are final: such a member is never re-run
-IGNORED_KEYS = ("progress", "out_dir")  # config keys a resumed command may change
+# Config keys a resumed command may change; run_id names the directory, so it matched already (a run
+# started without one records null, and `run_id=<its generated id>` resumes it).
+IGNORED_KEYS = ("progress", "out_dir", "run_id")
 
 
 class ResumeError(ConfigError):
@@ -44,8 +48,11 @@ def save_checkpoints(dirs: Sequence[Path], member_checkpoint: Callable[[int], di
     place as ``checkpoint.pt`` and every other member's previous one as ``checkpoint.prev.pt``, so that
     :func:`load_states` still finds the last step every member has."""
     for m, run_dir in enumerate(dirs):
-        if (run_dir / LATEST).exists():
-            os.replace(run_dir / LATEST, run_dir / PREVIOUS)
+        try:
+            if (run_dir / LATEST).exists():
+                os.replace(run_dir / LATEST, run_dir / PREVIOUS)
+        except OSError as e:
+            raise WriteError(run_dir / PREVIOUS, e) from e
         try:
             checkpoint.save(run_dir / LATEST, member_checkpoint(m))
         except WriteError:
@@ -62,46 +69,64 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): tree}
 
 
+def stored_config(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        raise ResumeError(f"cannot resume {run_dir}: it has no config.yaml (not a run directory)")
+    try:
+        stored = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ResumeError(f"cannot resume: {path} is not readable YAML ({e})") from e
+    if not isinstance(stored, dict):
+        raise ResumeError(f"cannot resume: {path} does not hold a config mapping")
+    return stored
+
+
+def config_diff(stored: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The dotted keys (IGNORED_KEYS aside) whose values differ between two configs."""
+    old, new = _flat(stored), _flat(config)
+    return sorted(k for k in old.keys() | new.keys() if k not in IGNORED_KEYS and old.get(k) != new.get(k))
+
+
+def read_summary(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / "summary.json"
+    if not path.exists():
+        return None
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ResumeError(f"cannot resume: {path} is not valid JSON ({e})") from e
+    if not isinstance(summary, dict) or not isinstance(summary.get("status"), str):
+        raise ResumeError(f"cannot resume: {path} has no status")
+    if not isinstance(summary.get("final_eval"), dict | None):
+        raise ResumeError(f"cannot resume: {path}'s final_eval is not a mapping")
+    return summary
+
+
 def read_run_dirs(dirs: Sequence[Path], configs: Sequence[dict[str, Any]]) -> list[dict[str, Any] | None]:
     """Check existing run directories against this command's member configs, reading only.
 
     Returns each member's summary.json (None where it is missing: killed before the first one was written).
+    Each of ``configs`` takes the ``run_id`` its config.yaml recorded (null for a run started without one),
+    so that summary.json and W&B's group stay as they were when the run started.
     """
-    summaries: list[dict[str, Any] | None] = []
     for run_dir, config in zip(dirs, configs):
-        path = run_dir / "config.yaml"
-        if not path.is_file():
-            raise ResumeError(f"cannot resume {run_dir}: it has no config.yaml (not a run directory)")
-        try:
-            stored = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
-            raise ResumeError(f"cannot resume: {path} is not readable YAML ({e})") from e
-        if not isinstance(stored, dict):
-            raise ResumeError(f"cannot resume: {path} does not hold a config mapping")
-        old, new = _flat(stored), _flat(config)
-        if diff := sorted(
-            k for k in old.keys() | new.keys() if k not in IGNORED_KEYS and old.get(k) != new.get(k)
-        ):
+        stored = stored_config(run_dir)
+        if diff := config_diff(stored, config):
             raise ResumeError(
                 f"cannot resume {run_dir}: this command's config differs from its config.yaml in "
                 f"{', '.join(diff)}. Resume with the same command, or choose another run_id."
             )
-        path = run_dir / "summary.json"
-        if not path.exists():
-            summaries.append(None)
-            continue
-        try:
-            summary = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ResumeError(f"cannot resume: {path} is not valid JSON ({e})") from e
-        if not isinstance(summary, dict) or not isinstance(summary.get("status"), str):
-            raise ResumeError(f"cannot resume: {path} has no status")
-        summaries.append(summary)
-    return summaries
+        config["run_id"] = stored.get("run_id")
+    return [read_summary(run_dir) for run_dir in dirs]
 
 
 def _load(path: Path) -> dict[str, Any] | None:
-    return checkpoint.load(path) if path.exists() else None
+    if not path.exists():
+        return None
+    state = checkpoint.load(path)
+    checkpoint.check_state(state, path, FORMAT)
+    return state
 
 
 def load_states(dirs: Sequence[Path], seeds: Sequence[int]) -> list[dict[str, Any]] | None:
@@ -119,10 +144,9 @@ def load_states(dirs: Sequence[Path], seeds: Sequence[int]) -> list[dict[str, An
                 f"{run_dir} has no checkpoint at step {min(steps)}, the newest step that the other members "
                 f"of this run have: the members' checkpoints cannot be combined"
             )
-        if state.get("format") != FORMAT or state.get("seed") != seed:
+        if state["seed"] != seed:
             raise checkpoint.CheckpointError(
-                f"{run_dir / LATEST}: format {state.get('format')}, seed {state.get('seed')}; expected "
-                f"format {FORMAT}, seed {seed}"
+                f"{run_dir / LATEST}: seed {state['seed']}; expected seed {seed}"
             )
         states.append(state)
     return states

@@ -34,9 +34,10 @@ import hydra
 import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from bounded_ddpg import agents, lock, resume, schema_help, transforms
+from bounded_ddpg import agents, checkpoint, find_run, lock, resume, schema_help, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs import presets
@@ -113,14 +114,14 @@ def check(
 
 
 def train_from_config(
-    cfg: DictConfig, overrides: Sequence[str] | None = None, on_ready: Callable[[], None] | None = None
+    cfg: DictConfig, overrides: Sequence[str] | None = None, on_ready: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
     """Train (or resume) every member of ``cfg`` and return their summaries (status, final_eval, ...).
 
     Everything is checked before anything is written: the config (with the command line's ``overrides``,
     by default Hydra's task overrides, for conflicts), the config against the built environment, W&B's
     login and server, the run directories' locks, for a resume the run directories themselves, and the
-    agent (which may refuse the config). ``on_ready`` is called then, once, before the first write.
+    agent (which may refuse the config). ``on_ready(run_id)`` is called then, once, before the first write.
     """
     cfg, names, seeds, note = check(cfg, _task_overrides() if overrides is None else overrides)
     if note is not None:  # in the run's log too: after on_ready, which creates the log file
@@ -129,9 +130,17 @@ def train_from_config(
         raise schema.ConfigError(problem)
     torch.set_num_threads(cfg.torch_threads)
     torch.set_flush_denormal(cfg.flush_denormal)
-    run_id = cfg.run_id or new_run_id()
-    dirs = [run_dir_for(cfg.out_dir, cfg.env.name, t.dir_name, s, run_id) for t, s in zip(names, seeds)]
     configs = _member_configs(cfg, names, seeds)
+
+    def dirs_for(run_id: str) -> list[Path]:
+        return [run_dir_for(cfg.out_dir, cfg.env.name, t.dir_name, s, run_id) for t, s in zip(names, seeds)]
+
+    run_id = cfg.run_id or find_run.unfinished_run([d.parent for d in dirs_for("_")], configs)
+    if run_id and not cfg.run_id:
+        print(f"resuming run_id={run_id}, the newest unfinished run of this config in {cfg.out_dir} (started "
+              f"without run_id; docs/running.md, 'Resume and preemption')", file=sys.stderr)  # fmt: skip
+    run_id = run_id or new_run_id(find_run.slurm_job())
+    dirs = dirs_for(run_id)
     summaries: list[dict[str, Any] | None] = [None] * len(seeds)
     states = None
     with lock.locked(dirs):  # one process per run directory, from before its first read
@@ -161,17 +170,17 @@ def train_from_config(
                 trainer.stop_signals = received
                 trained = iter(_train(trainer))
         except WriteError as e:
-            hint = (f"Training stopped; summary.json says interrupted where it could still be written, and "
-                    f"the last checkpoint written is kept. Free space (or fix the path), then run the same "
-                    f"command with run_id={run_id} to resume")  # fmt: skip
+            hint = (f"Training stopped (run_id={run_id}); summary.json says interrupted where it could still "
+                    f"be written, and the last checkpoint written is kept. Free space (or fix the path) "
+                    f"before resuming")  # fmt: skip
             raise WriteError(e.path, e.error, hint) from e
     return [s if e else next(trained) for s, e in zip(summaries, ended)]  # type: ignore[misc]
 
 
-def _then_log(on_ready: Callable[[], None] | None, line: str) -> Callable[[], None]:
-    def ready() -> None:
+def _then_log(on_ready: Callable[[str], None] | None, line: str) -> Callable[[str], None]:
+    def ready(run_id: str) -> None:
         if on_ready is not None:
-            on_ready()
+            on_ready(run_id)
         log.info(line)
 
     return ready
@@ -185,10 +194,10 @@ def _build(
     configs: list[dict[str, Any]],
     summaries: list[dict[str, Any] | None],
     states: list[dict[str, Any]] | None,
-    on_ready: Callable[[], None] | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> Trainer:
     """Agent, replay, environments and loggers of the members to train (new or resumed), restored.
-    ``on_ready`` is called once the agent accepts the config, before the first write."""
+    ``on_ready(run_id)`` is called once the agent accepts the config, before the first write."""
     envs = [
         (presets.build(cfg.env), presets.build(cfg.env)) for _ in seeds
     ]  # seeded by tapes and evaluations
@@ -206,19 +215,19 @@ def _build(
         raise schema.ConfigError(str(e)) from e
     capacity = min(agent_cfg.buffer_size, cfg.budget.steps or agent_cfg.buffer_size)  # never wraps: same
     replay = ReplayBuffer(capacity, obs_dim, low.size, seeds, cfg.device)
-    if on_ready is not None:
-        on_ready()
-    meta = {"versions": versions(), "git_commit": git_commit()}
-    members = []
-    for m, (spec, seed, run_dir, (train_env, eval_env)) in enumerate(zip(specs, seeds, dirs, envs)):
-        mode = "resume" if run_dir.exists() else "new"
-        offsets = states[m]["logger_offsets"] if states else None
-        logger = RunLogger(run_dir, configs[m], cfg.env.success_key, meta, mode, offsets, spec.label)
-        members.append(Member(spec.label, seed, train_env, eval_env, logger))
-        log.info("run directory: %s (%s)", run_dir, mode)
+    members = [Member(spec.label, seed, *pair) for spec, seed, pair in zip(specs, seeds, envs)]
     trainer = Trainer(cfg, agent, replay, members)
     if states:
-        trainer.restore(states, summaries)
+        checkpoint.restore(trainer, states, summaries, dirs)
+    if on_ready is not None:
+        on_ready(dirs[0].name)
+    meta = {"versions": versions(), "git_commit": git_commit()}
+    for m, (spec, member, run_dir) in enumerate(zip(specs, members, dirs)):
+        mode = "resume" if run_dir.exists() else "new"
+        offsets = states[m]["logger_offsets"] if states else None
+        member.logger = RunLogger(run_dir, configs[m], cfg.env.success_key, meta, mode, offsets, spec.label)
+        log.info("run directory: %s (%s)", run_dir, mode)
+    if states:
         log.info("resumed at step %d", trainer.step)
     for m, member in enumerate(members):
         if member.status == RUNNING:
@@ -269,8 +278,8 @@ def _train(trainer: Trainer) -> list[dict[str, Any]]:
         assert s is not None
         fe = s["final_eval"]
         extra = f", P(success) {fe['p_success']:.3f}" if fe.get("p_success") is not None else ""
-        log.info("%s seed %d: %s, final eval return %s%s (%s)", s["env"], s["seed"], s["status"],
-                 rounded(fe.get("return_mean")), extra, member.logger.run_dir)  # fmt: skip
+        log.info("%s %s seed %d: %s, final eval return %s%s (%s)", s["env"], s["transform"], s["seed"],
+                 s["status"], rounded(fe.get("return_mean")), extra, member.logger.run_dir)  # fmt: skip
     return summaries  # type: ignore[return-value]
 
 
@@ -294,13 +303,31 @@ def _log_file(cfg: DictConfig) -> Path:
     return Path(cfg.out_dir) / ".hydra" / datetime.now().strftime("%Y%m%d-%H%M%S-%f") / "run.log"
 
 
+def _resume_command(run_id: str | None) -> str:
+    """The command that resumes this job's run: how it was started, its overrides, ``run_id=<run_id>``."""
+    hydra = HydraConfig.get()
+    searchpath = [o for o in hydra.overrides.hydra if o.split("=", 1)[0].lstrip("+") == "hydra.searchpath"]
+    program = "bounded-ddpg" if Path(sys.argv[0]).name == "bounded-ddpg" else "python -m bounded_ddpg.run"
+    return find_run.resume_command(program, sys.argv[1:], [*hydra.overrides.task, *searchpath], run_id)
+
+
+def _job_name() -> str:
+    """Under -m, ``job <n> (<its overrides>): `` naming the job a message is about; else nothing."""
+    hydra = HydraConfig.get()
+    if hydra.mode != RunMode.MULTIRUN:
+        return ""
+    return f"multirun job {hydra.job.num} ({' '.join(hydra.overrides.task)}): "
+
+
 @hydra.main(config_path="conf", config_name="config", version_base="1.3")
 def hydra_main(cfg: DictConfig) -> float | None:
     """Hydra's task function; returns the first member's final evaluation return (for Hydra sweepers)."""
     overrides = list(HydraConfig.get().overrides.task)
     handlers: list[logging.Handler] = []
+    run_ids: list[str] = []
 
-    def on_ready() -> None:  # every check passed: the log file may be created now
+    def on_ready(run_id: str) -> None:  # every check passed: the log file may be created now
+        run_ids.append(run_id)
         path = _log_file(cfg)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -312,21 +339,25 @@ def hydra_main(cfg: DictConfig) -> float | None:
         handlers.append(handler)
         log.info("overrides: %s", " ".join(overrides) or "(none)")
 
+    def resume_with() -> str:
+        return f"To resume:\n  {_resume_command(run_ids[0] if run_ids else None)}"
+
     try:
         summaries = train_from_config(cfg, overrides, on_ready)
     except (schema.ConfigError, CheckpointError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_job_name()}{e}", file=sys.stderr)
         sys.exit(2)
     except WriteError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e}. {resume_with()}", file=sys.stderr)
         sys.exit(EXIT_WRITE_FAILED)
     except Stopped as e:
         preempted = e.signum == signal.SIGTERM
         what = "interrupted (preempted)" if preempted else "interrupted"
-        print(f"{e}: checkpoint written, summary.json says {what}; the same command resumes", file=sys.stderr)
+        print(f"{e}: checkpoint written, summary.json says {what}. {resume_with()}", file=sys.stderr)
         sys.exit(EXIT_PREEMPTED if preempted else EXIT_INTERRUPTED)
     except KeyboardInterrupt:
-        print("interrupted: summary.json says status interrupted", file=sys.stderr)
+        print(f"interrupted (a second Ctrl-C: no checkpoint at this step): summary.json says status "
+              f"interrupted. {resume_with()}", file=sys.stderr)  # fmt: skip
         sys.exit(EXIT_INTERRUPTED)
     finally:
         for handler in handlers:
@@ -336,9 +367,23 @@ def hydra_main(cfg: DictConfig) -> float | None:
     return first["final_eval"]["return_mean"] if first["status"] == FINISHED else None
 
 
+HYDRA_SYNTAX = frozenset(",[]{}()'\"\\=$ \t")  # what a value quoted by _for_hydra must not hold
+
+
+def _for_hydra(arg: str) -> str:
+    """``key=value`` as Hydra's override lexer reads it: a plain value with non-ASCII letters
+    (``out_dir=ünïcödé``), which the lexer refuses unquoted, in double quotes; anything else unchanged."""
+    key, eq, value = arg.partition("=")
+    if arg.startswith("-") or not eq or value.isascii() or HYDRA_SYNTAX & set(value):
+        return arg
+    return f'{key}="{value}"'
+
+
 def main() -> None:
     """Console entry point: what must be refused before Hydra composes (and, under -m, creates the sweep
-    directory): unknown keys, named with the valid ones, and an out_dir that cannot hold runs."""
+    directory): unknown keys, named with the valid ones, and an out_dir that cannot hold runs. A reader
+    that stops early (``bounded-ddpg --help | head``) ends the output quietly."""
+    sys.argv[1:] = [_for_hydra(a) for a in sys.argv[1:]]
     args = [a for a in sys.argv[1:] if "=" in a and not a.startswith("-")]
     if message := schema.unknown_key_message(args):
         print(f"error: {message}", file=sys.stderr)
@@ -348,7 +393,19 @@ def main() -> None:
         if key.lstrip("+") == "out_dir" and "," not in value and (problems := schema.out_dir_problems(value)):
             print(f"error: invalid config:\n  {problems[0]}", file=sys.stderr)
             sys.exit(2)
-    hydra_main()
+    try:
+        hydra_main()
+    except SystemExit as e:  # Hydra's composition error (exit 1) for an experiment it did not find
+        if e.code == 1 and (hint := schema_help.missing_experiment_hint(sys.argv[1:])):
+            print(hint, file=sys.stderr)
+        raise
+    except BrokenPipeError:
+        sys.exit(141)  # 128 + SIGPIPE: what a shell reports for a writer whose reader went away
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:  # what is left is for nobody: no second error at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

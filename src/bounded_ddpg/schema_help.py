@@ -13,6 +13,9 @@ import inspect
 import io
 import textwrap
 import tokenize
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
@@ -107,3 +110,25 @@ def groups_text() -> str:
 def register_resolvers() -> None:
     OmegaConf.register_new_resolver("bounded_ddpg.groups", groups_text, replace=True)
     OmegaConf.register_new_resolver("bounded_ddpg.keys", keys_text, replace=True)
+
+
+def missing_experiment_hint(argv: Sequence[str]) -> str | None:
+    """A hint for an ``experiment=NAME`` that neither the package nor ``./conf`` holds: the repository's
+    experiments live in its ``conf/experiment/``, which an installed package does not ship."""
+    values = [a.split("=", 1)[1] for a in argv if a.split("=", 1)[0].lstrip("+") == "experiment"]
+    shipped = resources.files("bounded_ddpg.conf") / "experiment"
+    missing = [
+        name
+        for name in (values[-1].strip("'\"").split(",") if values else [])
+        if not (shipped / f"{name}.yaml").is_file()
+        and not Path("conf", "experiment", f"{name}.yaml").is_file()
+    ]
+    if not missing:
+        return None
+    return (
+        f"hint: experiment={missing[0]} is not one this installation ships. The repository's experiments "
+        f"(platform_invert_lrdecay, ...) live in its conf/experiment/, which a pip-installed package does "
+        f"not include: run from a checkout of the repository, or point Hydra at its conf/ with "
+        f"--config-dir <checkout>/conf or 'hydra.searchpath=[file://<checkout>/conf]' (docs/extending.md "
+        f"in the repository)"
+    )

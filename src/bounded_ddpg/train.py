@@ -62,7 +62,9 @@ class Member:
     seed: int
     env: gym.Env[Any, Any]
     eval_env: gym.Env[Any, Any]
-    logger: RunLogger
+    logger: RunLogger = field(
+        init=False
+    )  # set once a resume's checkpoint is restored (nothing written before)
     tape: EpisodeTape = field(default_factory=EpisodeTape)
     episodes: int = 0
     status: str = RUNNING
