@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bounded_ddpg.report import figure, main_render, main_table, plots, tables
+from bounded_ddpg.report import aggregate, aggregate_render, figure, main_render, main_table, plots, tables
 from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
     FINISHED,
@@ -76,6 +76,13 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         help="paper mode: one main table (agent x transform rows, one column per env) with published "
         "reference rows, and one figure (a panel per agent and env): main.{md,tex,csv}, figure.{png,pdf}",
     )
+    p.add_argument(
+        "--aggregate",
+        action="store_true",
+        help="across tasks (Agarwal et al. 2021): IQM, median, mean, optimality gap of normalised scores, "
+        "P(> --baseline), performance profiles, sample-efficiency curves: aggregate.{md,tex,csv}, "
+        "aggregate_intervals.{png,pdf}, aggregate_curves.{png,pdf}",
+    )
     p.add_argument("--x", choices=["step", "episode"], help="x axis of the learning curves (default: step)")
     p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
@@ -109,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     if missing := [str(p) for p in a.paths if not p.exists()]:
         parser.error(f"path does not exist: {', '.join(missing)}")
     other = {"--by": a.by, "--baseline": a.baseline, "--x": a.x, "--unfinished-curves": a.unfinished_curves}
+    if a.main and a.aggregate:
+        parser.error("--main and --aggregate are two different reports: give one")
+    if a.aggregate and (given := [flag for flag, value in other.items() if value and flag != "--baseline"]):
+        parser.error(
+            f"--aggregate cannot be combined with {', '.join(given)}: a task's score is one experiment's "
+            "final metric; the curves' x axis is the fraction of the training budget"
+        )
     if a.main and (given := [flag for flag, value in other.items() if value]):
         parser.error(
             f"--main cannot be combined with {', '.join(given)}: a main-table cell is one (agent, transform, "
@@ -129,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no readable runs:\n" + "\n".join(problems))
     if a.main:
         return write_main(parser, a, records, problems)
+    if a.aggregate:
+        return write_aggregate(parser, a, records, problems)
     keys = sorted({k for r in records for k in leaf_paths(r.config)})
     if bad := [k for k in a.by if k not in keys]:
         parser.error(
@@ -190,4 +206,37 @@ def write_main(
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
     print(f"\nwrote {a.out}/main.md, main.tex, main.csv, figure.png, figure.pdf")
+    return 0
+
+
+def write_aggregate(
+    parser: argparse.ArgumentParser, a: argparse.Namespace, records: list[RunRecord], problems: list[str]
+) -> int:
+    """`--aggregate`: aggregate.md / .tex / .csv, aggregate_intervals and aggregate_curves (.png, .pdf);
+    exit 1, nothing written, when the runs cannot be aggregated (or, with --strict, anything is noted)."""
+    baseline = a.baseline or "identity"
+    try:
+        agg = aggregate.build(records, problems, baseline, a.reps, a.seed)
+    except (aggregate.AggregateError, main_table.MixedExperiments) as e:
+        print(e, file=sys.stderr)
+        return 1
+    if a.baseline is not None and agg.baseline is None:
+        parser.error(f"unknown --baseline {a.baseline!r}; methods aggregated: {', '.join(agg.methods)}")
+    if a.strict and agg.notes:
+        print("report --aggregate --strict: refusing to aggregate incomplete results:", file=sys.stderr)
+        print("\n".join(f"- {n}" for n in agg.notes), file=sys.stderr)
+        return 1
+    text = aggregate_render.render_markdown(agg)
+    print(text, end="")
+    try:
+        a.out.mkdir(parents=True, exist_ok=True)
+        (a.out / "aggregate.md").write_text(text)
+        (a.out / "aggregate.tex").write_text(aggregate_render.render_latex(agg))
+        (a.out / "aggregate.csv").write_text(aggregate_render.render_csv(agg))
+        aggregate_render.plot_intervals(agg, a.out)
+        aggregate_render.plot_curves(agg, a.out)
+    except OSError as e:
+        parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    print(f"\nwrote {a.out}/aggregate.md, aggregate.tex, aggregate.csv, aggregate_intervals.png, "
+          "aggregate_intervals.pdf, aggregate_curves.png, aggregate_curves.pdf")  # fmt: skip
     return 0
