@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from bounded_ddpg.report import aggregate, aggregate_render, figure, main_render, main_table, plots, tables
+from bounded_ddpg.report.duplicates import drop_duplicates
 from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
     FINISHED,
@@ -141,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"malformed, excluded: {p.source}: {p.reason}" for p in found if isinstance(p, Problem)]
     if not records:
         parser.error("no readable runs:\n" + "\n".join(problems))
+    records, duplicate_runs = drop_duplicates(records)  # the same run read twice is counted once
+    problems += duplicate_runs
     if a.main:
         return write_main(parser, a, records, problems)
     if a.aggregate:
