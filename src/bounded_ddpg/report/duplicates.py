@@ -4,8 +4,8 @@ Two runs are duplicates when they have the same env, transform and seed and the 
 besides the keys that say where and how a run was executed and logged (stats.PER_RUN_KEYS: out_dir,
 run_id, device, ... and wandb.*). A copied run directory is also caught by its identical summary.json
 (what it is called in the note), even without a config or a seed. The first run of each group (in the
-order read: the paths as given, each searched in sorted order) is kept; the others are dropped from every statistic and curve and listed in the notes, which
---strict turns into an error.
+order read: the paths as given, each searched in sorted order) is kept; the others are dropped from
+every statistic and curve and listed in the notes, which --strict turns into an error.
 """
 
 from __future__ import annotations
