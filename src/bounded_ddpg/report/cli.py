@@ -9,7 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bounded_ddpg.report import aggregate, aggregate_render, figure, main_render, main_table, plots, tables
+from bounded_ddpg.report import (
+    aggregate,
+    aggregate_render,
+    figure,
+    main_render,
+    main_table,
+    missing_commands,
+    plots,
+    tables,
+)
 from bounded_ddpg.report.duplicates import drop_duplicates
 from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
@@ -84,6 +93,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         "P(> --baseline), performance profiles, sample-efficiency curves: aggregate.{md,tex,csv}, "
         "aggregate_intervals.{png,pdf}, aggregate_curves.{png,pdf}",
     )
+    p.add_argument(
+        "--missing-commands",
+        action="store_true",
+        help="print, for every cell missing seeds its experiment has, the Hydra multirun line that runs "
+        "them and its SLURM form (hydra/launcher=slurm); writes no report",
+    )
     p.add_argument("--x", choices=["step", "episode"], help="x axis of the learning curves (default: step)")
     p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
@@ -117,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     if missing := [str(p) for p in a.paths if not p.exists()]:
         parser.error(f"path does not exist: {', '.join(missing)}")
     other = {"--by": a.by, "--baseline": a.baseline, "--x": a.x, "--unfinished-curves": a.unfinished_curves}
-    if a.main and a.aggregate:
-        parser.error("--main and --aggregate are two different reports: give one")
+    if sum([a.main, a.aggregate, a.missing_commands]) > 1:
+        parser.error("--main, --aggregate and --missing-commands are different reports: give one")
     if a.aggregate and (given := [flag for flag, value in other.items() if value and flag != "--baseline"]):
         parser.error(
             f"--aggregate cannot be combined with {', '.join(given)}: a task's score is one experiment's "
@@ -160,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     split = experiment_keys(records, tuple(a.by))  # different experiments are never pooled into one cell
     by = (*a.by, *sorted({k for ks in split.values() for k in ks}))
     rows, notes = build_rows(records, by, baseline, a.reps, a.seed)
+    if a.missing_commands:
+        lines = missing_commands.command_lines(rows, records, by)
+        print("\n".join(lines) if lines else "# no cell misses a seed of its experiment: nothing to run")
+        return 0
     loud = [
         f"DIFFERENT EXPERIMENTS: runs of {env} differ in {', '.join(ks)}; they are not pooled: each value "
         f"has its own rows (the column{'s' if len(ks) > 1 else ''} {', '.join(ks)})"
