@@ -183,7 +183,7 @@ def test_aggregate_refusals(runs: Path, tmp_path: Path, capsys: Any) -> None:
 def test_recorded_random_scores_re_measure(env: str) -> None:
     """A fresh measurement (100 episodes, another seed) agrees with the recorded 1,000-episode one within
     four combined standard errors."""
-    from bounded_ddpg.report.random_scores import measure
+    from bounded_ddpg.random_scores import measure
 
     rng = SCORE_RANGES[env]
     assert rng.env_id is not None and rng.random_std is not None

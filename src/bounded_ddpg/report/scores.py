@@ -2,7 +2,7 @@
 
 A run's normalised score is (x - low) / (high - low) of its final evaluation metric x. Success rates
 (P(goal), `final_eval.p_goal`) are used as they are (low 0, high 1). Returns are normalised between a
-uniform random policy's evaluation return (low: measured by `python -m bounded_ddpg.report.random_scores`,
+uniform random policy's evaluation return (low: measured by `python -m bounded_ddpg.random_scores`,
 whose output is recorded below with the episode count and date) and a stated reference score with its
 public source (high). A normalised score can exceed 1 (a policy better than the reference) or fall
 below 0 (worse than random). Tasks missing here are refused by --aggregate, naming the known ones.
@@ -19,7 +19,7 @@ from bounded_ddpg.report.main_table import P_GOAL, RETURN
 #   Platform                  0.1548  stderr 0.0033  std 0.1056
 #   Pendulum              -1231.0672  stderr 8.9556  std 283.1994
 #   LunarLanderContinuous  -210.5405  stderr 4.0315  std 127.4865
-RANDOM_COMMAND = "python -m bounded_ddpg.report.random_scores --episodes 1000 --seed 0"
+RANDOM_COMMAND = "python -m bounded_ddpg.random_scores --episodes 1000 --seed 0"
 RANDOM_EPISODES, RANDOM_DATE = 1000, "2026-12-03"
 
 

@@ -187,7 +187,7 @@ def leaf_paths(d: dict[str, Any], prefix: str = "") -> list[str]:
 # transform.name is the row; every other key that differs between an env's runs splits its cells.
 PER_RUN_KEYS = frozenset({
     "seed", "seeds", "transforms", "run_id", "out_dir", "progress", "device", "torch_threads",
-    "checkpoint_every_steps", "log_every_steps", "transform.name",
+    "checkpoint_every_steps", "log_every_steps", "tensorboard", "transform.name",
 })  # fmt: skip
 PER_RUN_PREFIXES = ("wandb.",)
 NO_CONFIG, NO_CONFIG_KEY = "<no config>", "config"  # runs without a config form their own cells

@@ -1,4 +1,4 @@
-"""`python -m bounded_ddpg.report.random_scores [ENV ...] [--episodes N] [--seed S]`: a random policy's score.
+"""`python -m bounded_ddpg.random_scores [ENV ...] [--episodes N] [--seed S]`: a random policy's score.
 
 Measures the lower end of each task's normalisation range (report/scores.py, `report --aggregate`): the
 mean evaluation return of a policy that draws every action uniformly from the action space, evaluated
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from bounded_ddpg.report.scores import SCORE_RANGES
 
     p = argparse.ArgumentParser(
-        prog="python -m bounded_ddpg.report.random_scores",
+        prog="python -m bounded_ddpg.random_scores",
         description="A uniform random policy's evaluation return per env (the low end of report "
         "--aggregate's normalisation range).",
     )
