@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,7 @@ def test_published_aggregate_regenerates_from_results(
     below = sum(s < 0 for s in scores)
     assert f"{below} of its {len(scores)} identity runs end below a random policy" in " ".join(doc.split())
     assert f"down to {scores[0]:.2f}" in doc
+    for task, rng in SCORE_RANGES.items():  # the ranges table of docs/report.md is scores.py's
+        assert re.search(
+            rf"^\| {task} \| {re.escape(rng.metric)} \| {rng.low:.10g} \| {rng.high:.10g}\b", doc, re.M
+        ), task
