@@ -209,6 +209,9 @@ class Config:
     # same command with the same run_id resumes from it (docs/running.md, "Resume and preemption").
     checkpoint_every_steps: int = 0
     progress: bool = True  # tqdm progress bar on stderr
+    # TensorBoard event files in <run dir>/tensorboard/ (our keys and CleanRL's; bounded_ddpg/tb_sink.py);
+    # needs pip install 'bounded_ddpg[tensorboard]'.
+    tensorboard: bool = False
     wandb: WandbConfig = field(default_factory=WandbConfig)
 
 

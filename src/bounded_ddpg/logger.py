@@ -24,6 +24,8 @@ from typing import Any, TextIO
 
 import yaml
 
+from bounded_ddpg.tb_sink import TensorBoardSink
+
 METRIC_KEYS = (
     "critic_loss",
     "q_mean",
@@ -295,6 +297,9 @@ class RunLogger:
         if config["wandb"]["mode"] != "disabled" and mode != "done":
             group, name = wandb_group_and_name(config, label or config["transform"]["name"])
             self.wandb = WandbSink(config, run_dir, group, name, resume=mode == "resume")
+        self.tensorboard: TensorBoardSink | None = None
+        if config.get("tensorboard") and mode != "done":
+            self.tensorboard = TensorBoardSink(run_dir)
 
     def offsets(self) -> dict[str, int]:
         """Byte sizes of metrics.csv and eval.csv now (every row is flushed as it is written)."""
@@ -304,11 +309,15 @@ class RunLogger:
         self.metrics.write({"step": step, "episode": episode, "wall_s": round(wall_s, 3), **values})
         if self.wandb:
             self.wandb.log("train", step, {"episode": episode, **values})
+        if self.tensorboard:
+            self.tensorboard.log_train(step, episode, wall_s, values)
 
     def log_eval(self, step: int, episode: int, wall_s: float, stats: Mapping[str, Any]) -> None:
         self.eval.write({"step": step, "episode": episode, "wall_s": round(wall_s, 3), **stats})
         if self.wandb:
             self.wandb.log("eval", step, {"episode": episode, **stats})
+        if self.tensorboard:
+            self.tensorboard.log_eval(step, episode, stats)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         full = {"schema": SUMMARY_SCHEMA, **summary, **self.meta, "config": self.config}
@@ -324,3 +333,6 @@ class RunLogger:
         if self.wandb:
             self.wandb.finish(summary)
             self.wandb = None
+        if self.tensorboard:
+            self.tensorboard.close()
+            self.tensorboard = None

@@ -38,6 +38,7 @@ from bounded_ddpg.agents import DDPG
 from bounded_ddpg.checkpoint import EpisodeTape
 from bounded_ddpg.evaluation import evaluate
 from bounded_ddpg.logger import DIAGNOSTIC_KEYS, METRIC_KEYS, RunLogger, WriteError
+from bounded_ddpg.progress import RECENT, TrainingBar, training_postfix
 from bounded_ddpg.replay import ReplayBuffer
 from bounded_ddpg.seeding import torch_generator
 
@@ -86,7 +87,7 @@ class Trainer:
         self.sums: dict[str, Tensor] = {}
         self.counts: dict[str, int] = {}
         self.diag_rows: list[tuple[int, np.ndarray]] = []  # (actor updates, diagnostic sums [K, M])
-        self.recent: deque[float] = deque(maxlen=20)
+        self.recent: deque[float] = deque(maxlen=RECENT)
         self.totals = np.zeros(len(members))  # return of each member's current training episode so far
         self.obs: np.ndarray | None = None  # set by resume.restore: the observations to act on
         self.stop_signals: list[
@@ -96,15 +97,20 @@ class Trainer:
         self.reason: str | None = None  # why the run stopped early (a signal, a write failure)
         self.bar: tqdm[Any] | None = None
 
+    def progress_postfix(self) -> str:
+        """The bar's postfix: training episodes finished by all members, the last 20's mean return."""
+        return training_postfix(sum(m.episodes for m in self.all_members), self.recent)
+
     def active(self) -> list[bool]:
         return [m.status == RUNNING for m in self.members]
 
     def run(self) -> None:
         cfg, agent, members = self.cfg, self.agent, self.members
         a_cfg, every = cfg.agent, cfg.checkpoint_every_steps
-        self.bar = bar = tqdm(total=cfg.budget.steps, initial=self.step, disable=not cfg.progress,
-                              file=sys.stderr, unit="step", mininterval=1.0)  # fmt: skip
-        last_postfix, fault = 0.0, os.environ.get(INJECT_NAN, "").partition("@")
+        self.bar = bar = TrainingBar(self.progress_postfix, total=cfg.budget.steps, initial=self.step,
+                                     disable=not cfg.progress, file=sys.stderr, unit="step",
+                                     mininterval=1.0)  # fmt: skip
+        fault = os.environ.get(INJECT_NAN, "").partition("@")
         reward_scale, raw = float(cfg.env.reward_scale), a_cfg.store_action == "raw"
         try:
             if self.obs is None:  # a fresh run (a resumed one has rebuilt its episodes from their tapes)
@@ -158,10 +164,6 @@ class Trainer:
                         for p in agent.actor.parameters():
                             p[seeds.index(int(fault[0]))] = float("nan")
                 bar.update(1)
-                if done.any() and (now := time.perf_counter()) - last_postfix > 1.0:
-                    last_postfix = now
-                    eps = sum(m.episodes for m in self.all_members)
-                    bar.set_postfix(episodes=eps, ret=f"{float(np.mean(self.recent)):.3g}", refresh=False)
                 if self.step % cfg.log_every_steps == 0:
                     self.flush_metrics()
                 reached = [self.budget_reached(member) for member in members]

@@ -5,8 +5,11 @@ into cells (env, transform, any `--by` config keys) and computes each cell's sta
 table.md / table.tex / table.csv (tables.py) and curves.png / curves.pdf (plots.py). Runs that are not
 `finished`, malformed directories and missing seeds are listed in a footer, never averaged in. `--main`
 writes the paper's main table instead (main_table.py, main_render.py, published.py: agent x transform rows,
-one column per env) and its figure (figure.py: a panel per agent and env). The report imports nothing of
-the training code. See docs/report.md.
+one column per env) and its figure (figure.py: a panel per agent and env). `--aggregate` aggregates
+across tasks as rliable does (aggregate.py, aggregate_render.py, scores.py: normalised scores, IQM,
+profiles, sample-efficiency curves); `--missing-commands` prints the runs that fill the cells missing
+seeds (missing_commands.py). Duplicate runs are counted once (duplicates.py). The report imports nothing
+of the training code. See docs/report.md.
 """
 
 from __future__ import annotations

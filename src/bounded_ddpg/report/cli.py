@@ -9,7 +9,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bounded_ddpg.report import figure, main_render, main_table, plots, tables
+from bounded_ddpg.report import (
+    aggregate,
+    aggregate_render,
+    figure,
+    main_render,
+    main_table,
+    missing_commands,
+    plots,
+    tables,
+)
+from bounded_ddpg.report.duplicates import drop_duplicates
 from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
     FINISHED,
@@ -77,6 +87,19 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         help="paper mode: one main table (agent x transform rows, one column per env) with published "
         "reference rows, and one figure (a panel per agent and env): main.{md,tex,csv}, figure.{png,pdf}",
     )
+    p.add_argument(
+        "--aggregate",
+        action="store_true",
+        help="across tasks (Agarwal et al. 2021): IQM, median, mean, optimality gap of normalised scores, "
+        "P(> --baseline), performance profiles, sample-efficiency curves: aggregate.{md,tex,csv}, "
+        "aggregate_intervals.{png,pdf}, aggregate_curves.{png,pdf}",
+    )
+    p.add_argument(
+        "--missing-commands",
+        action="store_true",
+        help="print, for every cell missing seeds its experiment has, the Hydra multirun line that runs "
+        "them and its SLURM form (hydra/launcher=slurm); writes no report",
+    )
     p.add_argument("--x", choices=["step", "episode"], help="x axis of the learning curves (default: step)")
     p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default 0)")
@@ -110,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     if missing := [str(p) for p in a.paths if not p.exists()]:
         parser.error(f"path does not exist: {', '.join(missing)}")
     other = {"--by": a.by, "--baseline": a.baseline, "--x": a.x, "--unfinished-curves": a.unfinished_curves}
+    if sum([a.main, a.aggregate, a.missing_commands]) > 1:
+        parser.error("--main, --aggregate and --missing-commands are different reports: give one")
+    if a.aggregate and (given := [flag for flag, value in other.items() if value and flag != "--baseline"]):
+        parser.error(
+            f"--aggregate cannot be combined with {', '.join(given)}: a task's score is one experiment's "
+            "final metric; the curves' x axis is the fraction of the training budget"
+        )
     if a.main and (given := [flag for flag, value in other.items() if value]):
         parser.error(
             f"--main cannot be combined with {', '.join(given)}: a main-table cell is one (agent, transform, "
@@ -128,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"malformed, excluded: {p.source}: {p.reason}" for p in found if isinstance(p, Problem)]
     if not records:
         parser.error("no readable runs:\n" + "\n".join(problems))
+    records, duplicate_runs = drop_duplicates(records)  # the same run read twice is counted once
+    problems += duplicate_runs
     if a.main:
         return write_main(parser, a, records, problems)
+    if a.aggregate:
+        return write_aggregate(parser, a, records, problems)
     keys = sorted({k for r in records for k in leaf_paths(r.config)})
     if bad := [k for k in a.by if k not in keys]:
         parser.error(
@@ -142,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     split = experiment_keys(records, tuple(a.by))  # different experiments are never pooled into one cell
     by = (*a.by, *sorted({k for ks in split.values() for k in ks}))
     rows, notes = build_rows(records, by, baseline, a.reps, a.seed)
+    if a.missing_commands:
+        lines = missing_commands.command_lines(rows, records, by)
+        print("\n".join(lines) if lines else "# no cell misses a seed of its experiment: nothing to run")
+        return 0
     loud = [
         f"DIFFERENT EXPERIMENTS: runs of {env} differ in {', '.join(ks)}; they are not pooled: each value "
         f"has its own rows (the column{'s' if len(ks) > 1 else ''} {', '.join(ks)})"
@@ -191,4 +229,37 @@ def write_main(
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
     print(f"\nwrote {a.out}/main.md, main.tex, main.csv, figure.png, figure.pdf")
+    return 0
+
+
+def write_aggregate(
+    parser: argparse.ArgumentParser, a: argparse.Namespace, records: list[RunRecord], problems: list[str]
+) -> int:
+    """`--aggregate`: aggregate.md / .tex / .csv, aggregate_intervals and aggregate_curves (.png, .pdf);
+    exit 1, nothing written, when the runs cannot be aggregated (or, with --strict, anything is noted)."""
+    baseline = a.baseline or "identity"
+    try:
+        agg = aggregate.build(records, problems, baseline, a.reps, a.seed)
+    except (aggregate.AggregateError, main_table.MixedExperiments) as e:
+        print(e, file=sys.stderr)
+        return 1
+    if a.baseline is not None and agg.baseline is None:
+        parser.error(f"unknown --baseline {a.baseline!r}; methods aggregated: {', '.join(agg.methods)}")
+    if a.strict and agg.notes:
+        print("report --aggregate --strict: refusing to aggregate incomplete results:", file=sys.stderr)
+        print("\n".join(f"- {n}" for n in agg.notes), file=sys.stderr)
+        return 1
+    text = aggregate_render.render_markdown(agg)
+    print(text, end="")
+    try:
+        a.out.mkdir(parents=True, exist_ok=True)
+        (a.out / "aggregate.md").write_text(text)
+        (a.out / "aggregate.tex").write_text(aggregate_render.render_latex(agg))
+        (a.out / "aggregate.csv").write_text(aggregate_render.render_csv(agg))
+        aggregate_render.plot_intervals(agg, a.out)
+        aggregate_render.plot_curves(agg, a.out)
+    except OSError as e:
+        parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    print(f"\nwrote {a.out}/aggregate.md, aggregate.tex, aggregate.csv, aggregate_intervals.png, "
+          "aggregate_intervals.pdf, aggregate_curves.png, aggregate_curves.pdf")  # fmt: skip
     return 0

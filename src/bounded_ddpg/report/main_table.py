@@ -132,7 +132,7 @@ def groups(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
     return dict(sorted(out.items(), key=lambda kv: (agent_rank(kv[0][1]), order[kv[0][0]])))
 
 
-def check_one_experiment(records: list[RunRecord]) -> None:
+def check_one_experiment(records: list[RunRecord], command: str = "report --main") -> None:
     """Raise MixedExperiments naming every (env, agent) whose runs differ in an experiment key."""
     bad = []
     for (env, agent), rs in groups(records).items():
@@ -141,7 +141,7 @@ def check_one_experiment(records: list[RunRecord]) -> None:
             bad.append(f"{env}, {agent_label(agent)}: runs differ in {key} (values seen: {', '.join(seen)})")
     if bad:
         raise MixedExperiments(
-            "report --main: a main-table cell holds one experiment, but these runs are of several:\n"
+            f"{command}: each (env, agent) must hold one experiment, but these runs are of several:\n"
             + "\n".join(f"- {b}" for b in bad)
             + "\nPass only one experiment's folders per (env, agent) (the ordinary report shows them apart)."
         )

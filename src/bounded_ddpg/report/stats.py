@@ -196,7 +196,7 @@ def leaf_paths(d: dict[str, Any], prefix: str = "") -> list[str]:
 # transform.name is the row; every other key that differs between an env's runs splits its cells.
 PER_RUN_KEYS = frozenset({
     "seed", "seeds", "transforms", "run_id", "out_dir", "progress", "device", "torch_threads",
-    "checkpoint_every_steps", "log_every_steps", "transform.name",
+    "checkpoint_every_steps", "log_every_steps", "tensorboard", "transform.name",
 })  # fmt: skip
 PER_RUN_PREFIXES = ("wandb.",)
 NO_CONFIG, NO_CONFIG_KEY = "<no config>", "config"  # runs without a config form their own cells
@@ -245,7 +245,8 @@ def by_value(r: RunRecord, key: str) -> str:
         return show(_DEFAULTS[key]) if key in _DEFAULTS else "<unset>"
 
 
-def _per_run(key: str) -> bool:
+def per_run_key(key: str) -> bool:
+    """Whether `key` legitimately differs between repetitions of one experiment (PER_RUN_KEYS)."""
     return key in PER_RUN_KEYS or key.startswith(PER_RUN_PREFIXES)
 
 
@@ -264,7 +265,7 @@ def experiment_keys(records: list[RunRecord], by: tuple[str, ...]) -> dict[str, 
             keys[env].add(NO_CONFIG_KEY)
         rs = [r for r in rs if r.config]
         paths = {k for r in rs for k in leaf_paths(r.config)} - set(by)
-        paths = {k for k in paths if not _per_run(k) and k.startswith("transform.") == bool(transform)}
+        paths = {k for k in paths if not per_run_key(k) and k.startswith("transform.") == bool(transform)}
         keys[env] |= {k for k in paths if len({by_value(r, k) for r in rs}) > 1}
     return {env: tuple(sorted(ks)) for env, ks in sorted(keys.items()) if ks}
 
@@ -311,9 +312,10 @@ def build_rows(
     cells: dict[tuple[str, str, tuple[str, ...]], list[RunRecord]] = defaultdict(list)
     for r in records:
         cells[(r.env, r.transform, tuple(by_value(r, k) for k in by))].append(r)
-    seeds_in_env: dict[str, set[int]] = defaultdict(set)
-    for (env, _, _), rs in cells.items():
-        seeds_in_env[env] |= {r.seed for r in rs if r.seed is not None}
+    # A cell's expected seeds are those of its experiment (its env and --by / experiment-key values) only.
+    seeds_in_experiment: dict[tuple[str, tuple[str, ...]], set[int]] = defaultdict(set)
+    for (env, _, bys), rs in cells.items():
+        seeds_in_experiment[(env, bys)] |= {r.seed for r in rs if r.seed is not None}
 
     def finals(rs: list[RunRecord]) -> np.ndarray:
         return np.array([r.final_return for r in rs if r.status == FINISHED and r.final_return is not None])
@@ -330,9 +332,11 @@ def build_rows(
             improvement(x, finals(base), reps, seed) if base and transform != baseline else (None, None)
         )
         seeds = [r.seed for r in rs if r.seed is not None]
-        missing = tuple(sorted(seeds_in_env[env] - set(seeds)))
-        label = " ".join([env, transform, *[f"{k}={v}" for k, v in zip(by, bys, strict=True)]])
-        notes += seed_notes(label, seeds, seeds_in_env[env], f"in {env}")
+        expected = seeds_in_experiment[(env, bys)]
+        missing = tuple(sorted(expected - set(seeds)))
+        values = [f"{k}={v}" for k, v in zip(by, bys, strict=True)]
+        label = " ".join([env, transform, *values])
+        notes += seed_notes(label, seeds, expected, " ".join(["in", env, *values]))
         pgs = [r.p_success for r in done if r.p_success is not None]
         rows.append(Row(
             env, transform, bys, cell_stats(x, reps, seed), sum(r.status == DIVERGED for r in rs),
