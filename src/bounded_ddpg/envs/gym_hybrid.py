@@ -134,22 +134,21 @@ class GymHybridEnv(gym.Env[np.ndarray, Any]):
         self.theta = (self.theta + value) % (2 * math.pi)
 
     def _parse(self, action: Any) -> tuple[int, float, float]:
+        """(k, acceleration, rotation) as Python floats, or ValueError naming the action space."""
         space = self.action_space
         try:
             k_raw, params = action
             k = int(k_raw)
-            p = np.asarray(params, dtype=np.float64)
-            if k != k_raw or isinstance(k_raw, bool) or p.shape != (2,):
+            if k != k_raw or isinstance(k_raw, bool) or np.shape(params) != (2,):
                 raise TypeError
+            accel, rot = float(params[0]), float(params[1])
         except (TypeError, ValueError):
-            raise ValueError(
-                f"action {action!r} does not match the action space {self.action_space}"
-            ) from None
+            raise ValueError(f"action {action!r} does not match the action space {space}") from None
         if not 0 <= k <= 2:
             raise ValueError(f"discrete action {k} outside 0..2 of the action space {space}")
-        if not np.all(np.isfinite(p)):
-            raise ValueError(f"non-finite parameter {p} for the action space {space}")
-        return k, float(p[0]), float(p[1])
+        if not (math.isfinite(accel) and math.isfinite(rot)):
+            raise ValueError(f"non-finite parameter {[accel, rot]} for the action space {space}")
+        return k, accel, rot
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """One action: (k, [acceleration, rotation]); each action uses its own entry (``param_map``)."""
