@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+from omegaconf import OmegaConf
 
 from bounded_ddpg.envs import MOVING_FLAT_ID, MOVING_ID, SLIDING_FLAT_ID, SLIDING_ID
 from bounded_ddpg.envs.gym_hybrid import GymHybridEnv, MovingEnv, SlidingEnv, sliding_thrust
@@ -41,6 +43,7 @@ REFERENCE_EPISODES = {
     ("Sliding", "nan", 1): (201, 0.8978351264516274, -0.2935670647184572, 0.075, -1.1349322607532075),
 }  # fmt: skip
 ENVS: dict[str, type[GymHybridEnv]] = {"Moving": MovingEnv, "Sliding": SlidingEnv}
+CONF = Path(__file__).parents[1] / "src" / "bounded_ddpg" / "conf"
 
 
 def place(
@@ -198,3 +201,14 @@ def test_render_draws_the_field() -> None:
     assert MovingEnv().render() is None
     with pytest.raises(ValueError, match="render_mode"):
         MovingEnv(render_mode="human")
+
+
+@pytest.mark.parametrize("name", ["Moving", "Sliding"])
+def test_presets_name_the_env_its_success_key_and_param_map(name: str) -> None:
+    conf = OmegaConf.load(CONF / "env" / f"{name}.yaml")
+    env = gym.make(conf.env.id).unwrapped
+    assert isinstance(env, ENVS[name]) and conf.env.name == name and conf.env.parameterised
+    assert OmegaConf.to_object(conf.env.param_map) == env.param_map
+    _, info = env.reset(seed=0)
+    assert info[conf.env.success_key] is False
+    assert conf.budget.steps % conf.eval.every_steps == 0
