@@ -212,3 +212,18 @@ def test_presets_name_the_env_its_success_key_and_param_map(name: str) -> None:
     _, info = env.reset(seed=0)
     assert info[conf.env.success_key] is False
     assert conf.budget.steps % conf.eval.every_steps == 0
+
+
+def test_docs_picture_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (CONF.parents[2] / "docs" / "envs.md").read_text()
+    marker = "<!-- picture: checked by tests/test_gym_hybrid.py::test_docs_picture_snippet_runs -->\n```python\n"
+    snippet = text.split(marker)[1].split("```")[0]
+    (tmp_path / "docs" / "img").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet, "docs/envs.md", "exec"), {})
+    import matplotlib.pyplot as plt
+
+    img = plt.imread(tmp_path / "docs" / "img" / "gym_hybrid.png")
+    committed = plt.imread(CONF.parents[2] / "docs" / "img" / "gym_hybrid.png")
+    plt.close("all")
+    assert img.shape == committed.shape == (256, 480, 4)

@@ -84,6 +84,7 @@ class GymHybridEnv(gym.Env[np.ndarray, Any]):
         self.x = self.y = self.speed = self.theta = self.phi = 0.0
         self.tx = self.ty = 0.0
         self.steps = 0
+        self.trail: list[tuple[float, float]] = []  # positions of the episode so far, kept when rendering
 
     def _obs_space(self) -> spaces.Box:
         max_speed = self.max_acceleration * (self.max_step + 1)
@@ -106,6 +107,7 @@ class GymHybridEnv(gym.Env[np.ndarray, Any]):
         self.tx, self.ty = float(tx), float(ty)
         self.x, self.y, self.theta = float(x), float(y), float(theta)
         self.speed, self.phi = 0.0, self.theta
+        self.trail = [(self.x, self.y)] if self.render_mode is not None else []
         return self._obs(), {"success": False, "cause": None}
 
     @property
@@ -172,16 +174,21 @@ class GymHybridEnv(gym.Env[np.ndarray, Any]):
         else:
             reward = last_distance - d - self.penalty
         info = {"success": cause == "goal", "cause": cause}
+        if self.render_mode is not None:
+            self.trail.append((self.x, self.y))
         return self._obs(), reward, cause is not None, False, info
 
     def render(self) -> np.ndarray | None:
-        """An RGB uint8 picture of the field (numpy only), when render_mode == 'rgb_array'."""
+        """The field [-1, 1]^2 as RGB uint8 (numpy only) when render_mode == 'rgb_array': target disc (red),
+        the episode's path (grey dots), agent (blue) with its heading (black)."""
         if self.render_mode != "rgb_array":
             return None
         from bounded_ddpg.envs.render import Canvas
 
         c = Canvas(-1.0, 1.0, -1.0, 1.0, 100.0, (235, 235, 235))
         c.disc(self.tx, self.ty, self.target_radius, (255, 128, 128))
+        for x, y in self.trail:
+            c.disc(x, y, 0.008, (150, 150, 150))
         c.disc(self.x, self.y, 0.05, (25, 75, 230))
         tip_x, tip_y = self.x + 0.1 * math.cos(self.theta), self.y + 0.1 * math.sin(self.theta)
         c.segment(self.x, self.y, tip_x, tip_y, 0.02, (0, 0, 0))
