@@ -216,7 +216,9 @@ def test_presets_name_the_env_its_success_key_and_param_map(name: str) -> None:
 
 def test_docs_picture_snippet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = (CONF.parents[2] / "docs" / "envs.md").read_text()
-    marker = "<!-- picture: checked by tests/test_gym_hybrid.py::test_docs_picture_snippet_runs -->\n```python\n"
+    marker = (
+        "<!-- picture: checked by tests/test_gym_hybrid.py::test_docs_picture_snippet_runs -->\n```python\n"
+    )
     snippet = text.split(marker)[1].split("```")[0]
     (tmp_path / "docs" / "img").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
