@@ -1,4 +1,4 @@
-"""Agent steps/s and substeps/s of Platform and Goal with random actions (not a timed test).
+"""Agent steps/s and substeps/s of Platform, Goal, Moving and Sliding with random actions (not a timed test).
 
 Single copy: the Tuple-action env (plain Python floats). Vectorised: ``make_vector_env`` with N copies
 (Platform: numpy over copies; Goal: a batched loop), flat actions uniform in [-1, 1]. Median of repeats.
@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from bounded_ddpg.envs.goal_env import GoalEnv
+from bounded_ddpg.envs.gym_hybrid import GymHybridEnv, MovingEnv, SlidingEnv
 from bounded_ddpg.envs.platform_env import PlatformEnv
 from bounded_ddpg.envs.vector import make_vector_env
 
@@ -51,6 +52,21 @@ def bench_vector(env_id: str, num_envs: int, steps: int, seed: int) -> tuple[flo
     return steps * num_envs / dt, substeps / dt
 
 
+# gym-hybrid's Moving and Sliding (single copy; one physics step per agent step, so substeps = steps)
+def bench_gym_hybrid(env_cls: type[GymHybridEnv], steps: int, seed: int) -> float:
+    """Agent steps/s of one Moving or Sliding copy over ``steps`` random agent steps."""
+    env = env_cls()
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    actions = [env.action_space.sample() for _ in range(steps)]
+    t0 = time.perf_counter()
+    for a in actions:
+        _, _, term, trunc, _ = env.step(a)
+        if term or trunc:
+            env.reset()
+    return steps / (time.perf_counter() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000, help="agent steps per single-copy repeat")
@@ -66,6 +82,9 @@ def main() -> None:
             rows.append(
                 (name, label, statistics.median(s for s, _ in runs), statistics.median(u for _, u in runs))
             )
+    for name, hybrid_cls in (("Moving", MovingEnv), ("Sliding", SlidingEnv)):  # gym-hybrid
+        sps = statistics.median(bench_gym_hybrid(hybrid_cls, args.steps, r) for r in range(args.repeats))
+        rows.append((name, "1", sps, sps))
     print(f"{'env':<10}{'copies':>7}{'agent steps/s':>16}{'substeps/s':>14}")
     for name, label, sps, subs in rows:
         print(f"{name:<10}{label:>7}{sps:>16,.0f}{subs:>14,.0f}")

@@ -8,6 +8,10 @@ action, the rest are its parameters; :func:`bounded_ddpg.envs.factory.make_env`)
 (CleanRL, SB3, ...). All are registered on import, idempotently. Their time limits (200 / 100 agent
 steps) live inside the environments, so ``gymnasium.make`` adds no TimeLimit of its own.
 
+gym-hybrid's tasks: ``bounded_ddpg/Moving-v0`` and ``bounded_ddpg/Sliding-v0`` (a shared-parameter
+``Tuple(Discrete(3), Box(2))`` action, :mod:`bounded_ddpg.envs.gym_hybrid`) and their flat views
+``bounded_ddpg/MovingFlat-v0``, ``bounded_ddpg/SlidingFlat-v0`` (:mod:`bounded_ddpg.envs.shared_flat`).
+
 Gymnasium 1.x has no plugin entry points (its ``gymnasium.envs`` entry-point loader was removed in 1.0),
 so in a fresh interpreter name the module in the id and gymnasium imports it:
 ``gymnasium.make("bounded_ddpg:bounded_ddpg/PlatformFlat-v0")``; after ``import bounded_ddpg`` the plain id
@@ -24,10 +28,21 @@ GOALXY_ID = "bounded_ddpg/GoalXY-v0"
 GOAL_IDS = (GOAL_ID, GOALXY_ID)
 PLATFORM_FLAT_ID = "bounded_ddpg/PlatformFlat-v0"
 GOAL_FLAT_ID = "bounded_ddpg/GoalFlat-v0"
+# gym-hybrid (thomashirtz/gym-hybrid): Moving and Sliding, shared-parameter layout (envs/gym_hybrid.py)
+MOVING_ID = "bounded_ddpg/Moving-v0"
+SLIDING_ID = "bounded_ddpg/Sliding-v0"
+MOVING_FLAT_ID = "bounded_ddpg/MovingFlat-v0"
+SLIDING_FLAT_ID = "bounded_ddpg/SlidingFlat-v0"
+GYM_HYBRID_SPECS: dict[str, tuple[str, dict[str, str]]] = {
+    MOVING_ID: ("bounded_ddpg.envs.gym_hybrid:MovingEnv", {}),
+    SLIDING_ID: ("bounded_ddpg.envs.gym_hybrid:SlidingEnv", {}),
+    MOVING_FLAT_ID: ("bounded_ddpg.envs.shared_flat:make_flat", {"env_id": MOVING_ID}),
+    SLIDING_FLAT_ID: ("bounded_ddpg.envs.shared_flat:make_flat", {"env_id": SLIDING_ID}),
+}
 
 
 def register_envs() -> None:
-    """Register Platform, Goal, GoalXY and the flat-Box views with gymnasium unless already registered."""
+    """Register every native environment and flat-Box view with gymnasium unless already registered."""
     specs: dict[str, tuple[str, dict[str, str]]] = {
         PLATFORM_ID: ("bounded_ddpg.envs.platform_env:PlatformEnv", {}),
         GOAL_ID: ("bounded_ddpg.envs.goal_env:GoalEnv", {}),
@@ -35,6 +50,7 @@ def register_envs() -> None:
         # the flat views are what make_env builds (the env wrapped in FlatParameterisedAction)
         PLATFORM_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": PLATFORM_ID}),
         GOAL_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": GOAL_ID}),
+        **GYM_HYBRID_SPECS,
     }
     for env_id, (entry_point, kwargs) in specs.items():
         if env_id not in gym.registry:
@@ -48,7 +64,11 @@ __all__ = [
     "GOAL_FLAT_ID",
     "GOAL_ID",
     "GOAL_IDS",
+    "MOVING_FLAT_ID",
+    "MOVING_ID",
     "PLATFORM_FLAT_ID",
     "PLATFORM_ID",
+    "SLIDING_FLAT_ID",
+    "SLIDING_ID",
     "register_envs",
 ]
