@@ -3,9 +3,10 @@
 A run's normalised score is (x - low) / (high - low) of its final evaluation metric x. Success rates
 (P(goal): `final_eval.p_success`, `p_goal` in older runs) are used as they are (low 0, high 1). Returns
 are normalised between a uniform random policy's evaluation return (low: measured by
-`python -m bounded_ddpg.random_scores`, whose output is recorded below with the episode count and date) and a stated reference score with its
-public source (high). A normalised score can exceed 1 (a policy better than the reference) or fall
-below 0 (worse than random). Tasks missing here are refused by --aggregate, naming the known ones.
+`python -m bounded_ddpg.random_scores`, whose output is recorded below with the episode count and date)
+and a stated reference score with its public source (high). A normalised score can exceed 1 (a policy
+better than the reference) or fall below 0 (worse than random). Tasks missing here are refused by
+--aggregate, naming the known ones.
 """
 
 from __future__ import annotations
