@@ -240,3 +240,23 @@ def test_seeded_resets_repeat_and_differ() -> None:
         b, _ = env.reset(seed=5)
         c, _ = env.reset(seed=6)
         assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize(
+    ("env", "paper_steps", "paper_every", "paper_episodes"),
+    [("HardGoal", 300_000, 500, 100), ("CatchPoint", 1_000_000, 2500, 50), ("HardMove", 1_000_000, 2500, 50)],
+)
+def test_presets_compose_with_hyar_protocols(
+    env: str, paper_steps: int, paper_every: int, paper_episodes: int
+) -> None:
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+        cpu = compose("config", overrides=[f"env={env}"])
+        paper = compose("config", overrides=[f"env={env}", "experiment=paper"])
+    assert cpu.env.id in gym.registry and cpu.env.parameterised and cpu.budget.steps <= 50_000
+    assert (paper.budget.steps, paper.eval.every_steps, paper.eval.episodes) == (
+        paper_steps,
+        paper_every,
+        paper_episodes,
+    )
