@@ -251,6 +251,9 @@ def test_presets_compose_with_hyar_protocols(
 ) -> None:
     from hydra import compose, initialize_config_module
 
+    from bounded_ddpg import config as schema
+
+    schema.register()
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
         cpu = compose("config", overrides=[f"env={env}"])
         paper = compose("config", overrides=[f"env={env}", "experiment=paper"])
