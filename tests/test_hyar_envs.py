@@ -263,3 +263,14 @@ def test_presets_compose_with_hyar_protocols(
         paper_every,
         paper_episodes,
     )
+
+
+def test_hyar_published_table_rows_and_lookup() -> None:
+    from bounded_ddpg.report import published
+
+    assert all(len(row) == len(published.HYAR_AGENTS) for row in published.HYAR_TABLE.values())
+    assert published.hyar_success_rate("HardGoal", "HyAR-TD3") == (0.60, 0.07)
+    assert published.hyar_success_rate("HardMove10", "HyAR-DDPG") == (0.82, 0.06)
+    assert all(0.0 <= m <= 1.0 for row in published.HYAR_TABLE.values() for m, _ in row)  # success rates
+    with pytest.raises(KeyError, match="envs: .*agents: "):
+        published.hyar_success_rate("HardMove12", "HyAR-TD3")
