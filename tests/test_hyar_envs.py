@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -272,5 +273,14 @@ def test_hyar_published_table_rows_and_lookup() -> None:
     assert published.hyar_success_rate("HardGoal", "HyAR-TD3") == (0.60, 0.07)
     assert published.hyar_success_rate("HardMove10", "HyAR-DDPG") == (0.82, 0.06)
     assert all(0.0 <= m <= 1.0 for row in published.HYAR_TABLE.values() for m, _ in row)  # success rates
-    with pytest.raises(KeyError, match="envs: .*agents: "):
+    with pytest.raises(KeyError, match=r"envs: .*agents: "):
         published.hyar_success_rate("HardMove12", "HyAR-TD3")
+
+
+def test_docs_pictures_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bounded_ddpg.envs import render_hyar
+
+    monkeypatch.setattr("sys.argv", ["render_hyar", "--out", str(tmp_path)])
+    render_hyar.main()
+    for name in ("hard_goal.png", "catch_point.png", "hard_move.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
