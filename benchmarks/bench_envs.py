@@ -3,7 +3,10 @@
 Single copy: the Tuple-action env (plain Python floats). Vectorised: ``make_vector_env`` with N copies
 (Platform: numpy over copies; Goal: a batched loop), flat actions uniform in [-1, 1]. Median of repeats.
 
-    python benchmarks/bench_envs.py [--steps 3000] [--repeats 5] [--num-envs 64]
+    python benchmarks/bench_envs.py [--steps 3000] [--repeats 5] [--num-envs 64] [--hyar-only]
+
+Then HyAR's tasks (one copy each, the unwrapped env; random actions from its action space; agent steps per
+CPU second of this process): Hard Goal, Catch Point, Hard Move with n = 4 and n = 10.
 """
 
 from __future__ import annotations
@@ -67,12 +70,52 @@ def bench_gym_hybrid(env_cls: type[GymHybridEnv], steps: int, seed: int) -> floa
     return steps / (time.perf_counter() - t0)
 
 
+# ---- HyAR's tasks (issue 29) ----
+HYAR_BENCH: tuple[tuple[str, dict[str, int]], ...] = (
+    ("bounded_ddpg/HardGoal-v0", {}),
+    ("bounded_ddpg/CatchPoint-v0", {}),
+    ("bounded_ddpg/HardMove-v0", {"n_actuators": 4}),
+    ("bounded_ddpg/HardMove-v0", {"n_actuators": 10}),
+)
+
+
+def bench_hyar(env_id: str, kwargs: dict[str, int], steps: int, seed: int) -> float:
+    """Agent steps per CPU second (this process's, so that a loaded machine does not deflate it) of one
+    copy of a HyAR task over ``steps`` random actions."""
+    import gymnasium as gym
+
+    import bounded_ddpg  # noqa: F401  (registers the ids)
+
+    env = gym.make(env_id, **dict(kwargs)).unwrapped  # type: ignore[arg-type]
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    actions = [env.action_space.sample() for _ in range(steps)]
+    t0 = time.process_time()
+    for a in actions:
+        _, _, term, trunc, _ = env.step(a)
+        if term or trunc:
+            env.reset()
+    return steps / (time.process_time() - t0)
+
+
+def print_hyar(steps: int, repeats: int) -> None:
+    print(f"{'HyAR task':<40}{'agent steps per CPU s':>22}")
+    for env_id, kwargs in HYAR_BENCH:
+        sps = statistics.median(bench_hyar(env_id, kwargs, steps, r) for r in range(repeats))
+        label = env_id + "".join(f" {k}={v}" for k, v in kwargs.items())
+        print(f"{label:<40}{sps:>22,.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000, help="agent steps per single-copy repeat")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--num-envs", type=int, default=64)
+    parser.add_argument("--hyar-only", action="store_true", help="only HyAR's tasks")
     args = parser.parse_args()
+    if args.hyar_only:
+        print_hyar(args.steps, args.repeats)
+        return
     vec_steps = max(10, args.steps // args.num_envs * 4)
     rows = []
     for name, cls in (("Platform", PlatformEnv), ("Goal", GoalEnv)):
@@ -88,6 +131,7 @@ def main() -> None:
     print(f"{'env':<10}{'copies':>7}{'agent steps/s':>16}{'substeps/s':>14}")
     for name, label, sps, subs in rows:
         print(f"{name:<10}{label:>7}{sps:>16,.0f}{subs:>14,.0f}")
+    print_hyar(args.steps, args.repeats)
 
 
 if __name__ == "__main__":

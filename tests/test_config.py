@@ -235,7 +235,7 @@ def test_help_lists_the_groups_a_user_chooses_and_describes_every_key() -> None:
     assert "protocol" not in groups  # composed by experiment=paper, never chosen directly
     builtins = "clip, dqda_clip, dqda_norm_clip, identity, invert*, penalty, squash, zero"
     assert f"  transform: {builtins}\n" in groups
-    assert "  env: Goal*, GoalXY, HalfCheetah," in groups
+    assert "  env: CatchPoint, Goal*, GoalXY, HalfCheetah, HardGoal, HardMove," in groups
     assert "  hydra/launcher: basic*, joblib, slurm" in groups
     keys = text.split("== Keys")[1].split("== Composed config")[0]
     flat = " ".join(keys.split())

@@ -39,6 +39,16 @@ GYM_HYBRID_SPECS: dict[str, tuple[str, dict[str, str]]] = {
     MOVING_FLAT_ID: ("bounded_ddpg.envs.shared_flat:make_flat", {"env_id": MOVING_ID}),
     SLIDING_FLAT_ID: ("bounded_ddpg.envs.shared_flat:make_flat", {"env_id": SLIDING_ID}),
 }
+# HyAR's tasks (Li et al., ICLR 2022): envs/hard_goal.py, envs/mpe_tasks.py; shared-parameter action layout
+HARD_GOAL_ID = "bounded_ddpg/HardGoal-v0"
+CATCH_POINT_ID = "bounded_ddpg/CatchPoint-v0"
+HARD_MOVE_ID = "bounded_ddpg/HardMove-v0"
+HYAR_IDS = (HARD_GOAL_ID, CATCH_POINT_ID, HARD_MOVE_ID)
+HYAR_FLAT_IDS = {
+    "bounded_ddpg/HardGoalFlat-v0": HARD_GOAL_ID,
+    "bounded_ddpg/CatchPointFlat-v0": CATCH_POINT_ID,
+    "bounded_ddpg/HardMoveFlat-v0": HARD_MOVE_ID,
+}
 
 
 def register_envs() -> None:
@@ -55,15 +65,35 @@ def register_envs() -> None:
     for env_id, (entry_point, kwargs) in specs.items():
         if env_id not in gym.registry:
             gym.register(id=env_id, entry_point=entry_point, kwargs=kwargs)
+    _register_hyar()
+
+
+def _register_hyar() -> None:
+    """HyAR's Hard Goal, Catch Point, Hard Move (``n_actuators`` keyword) and their flat-Box views."""
+    hyar: dict[str, tuple[str, dict[str, str]]] = {
+        HARD_GOAL_ID: ("bounded_ddpg.envs.hard_goal:HardGoalEnv", {}),
+        CATCH_POINT_ID: ("bounded_ddpg.envs.mpe_tasks:CatchPointEnv", {}),
+        HARD_MOVE_ID: ("bounded_ddpg.envs.mpe_tasks:HardMoveEnv", {}),
+    }
+    for flat_id, env_id in HYAR_FLAT_IDS.items():
+        hyar[flat_id] = ("bounded_ddpg.envs.shared_params:make_flat_shared", {"env_id": env_id})
+    for env_id, (entry_point, kwargs) in hyar.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=entry_point, kwargs=kwargs)
 
 
 register_envs()
 
 __all__ = [
+    "CATCH_POINT_ID",
     "GOALXY_ID",
     "GOAL_FLAT_ID",
     "GOAL_ID",
     "GOAL_IDS",
+    "HARD_GOAL_ID",
+    "HARD_MOVE_ID",
+    "HYAR_FLAT_IDS",
+    "HYAR_IDS",
     "MOVING_FLAT_ID",
     "MOVING_ID",
     "PLATFORM_FLAT_ID",

@@ -69,3 +69,45 @@ def published_for(envs: list[str]) -> list[Published]:
     """The published rows restricted to `envs`; none when no env of the table has a published value."""
     rows = [Published(p.agent, {e: v for e, v in p.values.items() if e in envs}) for p in PUBLISHED]
     return [p for p in rows if p.values]
+
+
+# ---- HyAR's tasks (issue 29): Hard Goal, Catch Point, Hard Move; success rates, not returns ----
+HYAR_SOURCE = (
+    'Li et al. 2022, "HyAR: Addressing Discrete-Continuous Action Reinforcement Learning via Hybrid Action '
+    'Representation", ICLR 2022, arXiv:2109.05490, Table 2'
+)
+HYAR_NOTE = (
+    "Mean ± standard deviation over 5 runs of the success rate of greedy evaluation episodes (HyAR's run "
+    "scripts save Test_success_rate; the table's caption says 'average episodic reward', but e.g. Goal's "
+    "0.78 cannot be a Goal return). As transcribed from the OpenReview version (the anonymous submission), "
+    "not verified against the camera-ready."
+)
+HYAR_AGENTS = ("HPPO", "PADDPG", "PDQN", "HHQN", "HyAR-DDPG", "PATD3", "PDQN-TD3", "HHQN-TD3", "HyAR-TD3")
+# env -> one (mean, std) per HYAR_AGENTS entry, in that order
+HYAR_TABLE: dict[str, tuple[tuple[float, float], ...]] = {
+    "Goal": ((0.0, 0.0), (0.05, 0.10), (0.70, 0.07), (0.0, 0.0), (0.53, 0.02), (0.0, 0.0), (0.71, 0.10),
+             (0.0, 0.0), (0.78, 0.03)),
+    "HardGoal": ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.30, 0.08), (0.44, 0.05), (0.06, 0.07),
+                 (0.01, 0.01), (0.60, 0.07)),
+    "Platform": ((0.80, 0.02), (0.36, 0.06), (0.93, 0.05), (0.46, 0.25), (0.87, 0.06), (0.94, 0.10),
+                 (0.93, 0.03), (0.62, 0.23), (0.98, 0.01)),
+    "CatchPoint": ((0.69, 0.09), (0.82, 0.06), (0.77, 0.07), (0.31, 0.06), (0.89, 0.01), (0.82, 0.10),
+                   (0.89, 0.07), (0.27, 0.05), (0.90, 0.03)),
+    "HardMove4": ((0.09, 0.02), (0.03, 0.01), (0.69, 0.07), (0.39, 0.14), (0.91, 0.03), (0.66, 0.13),
+                  (0.85, 0.10), (0.52, 0.17), (0.93, 0.02)),
+    "HardMove6": ((0.05, 0.01), (0.04, 0.01), (0.41, 0.05), (0.32, 0.17), (0.91, 0.04), (0.04, 0.02),
+                  (0.74, 0.08), (0.29, 0.13), (0.92, 0.04)),
+    "HardMove8": ((0.04, 0.01), (0.06, 0.03), (0.04, 0.01), (0.05, 0.02), (0.85, 0.06), (0.06, 0.02),
+                  (0.05, 0.01), (0.05, 0.02), (0.89, 0.03)),
+    "HardMove10": ((0.05, 0.01), (0.04, 0.01), (0.06, 0.02), (0.04, 0.01), (0.82, 0.06), (0.07, 0.02),
+                   (0.05, 0.02), (0.05, 0.02), (0.75, 0.05)),
+}  # fmt: skip
+
+
+def hyar_success_rate(env: str, agent: str) -> tuple[float, float]:
+    """HyAR's published (mean, std) success rate of ``agent`` on ``env``; KeyError naming the choices."""
+    if env not in HYAR_TABLE or agent not in HYAR_AGENTS:
+        raise KeyError(
+            f"no HyAR value for ({env!r}, {agent!r}); envs: {list(HYAR_TABLE)}, agents: {HYAR_AGENTS}"
+        )
+    return HYAR_TABLE[env][HYAR_AGENTS.index(agent)]
