@@ -122,7 +122,5 @@ def digest(obs_list: list[np.ndarray], rewards: list[float], terminated: bool, s
     per_step = obs @ np.arange(1, obs.shape[1] + 1, dtype=np.float64)
     t = np.arange(1, len(per_step) + 1, dtype=np.float64)
     r = np.array(rewards, dtype=np.float64)
-    return [len(r), int(terminated), int(success), float(r.sum()), float(r @ t[: len(r)])] + [
-        float(per_step @ t),
-        float(per_step[-1]),
-    ]
+    head = [len(r), int(terminated), int(success), float(r.sum()), float(r @ t[: len(r)])]
+    return [*head, float(per_step @ t), float(per_step[-1])]
