@@ -81,3 +81,19 @@ def test_a_missing_seed_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert convert(tmp_path / "ref", tmp_path / "out", [0, 1]) == 1
     assert "PDDQN1.npy missing" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing written: seed 0 is not converted alone
+
+
+def test_results_md_quotes_the_released_codes_runs_as_recorded() -> None:
+    """docs/results.md's per-seed final returns of the released MP-DQN code are those of results/."""
+    root = Path(__file__).resolve().parents[1]
+    runs = sorted((root / "results" / "mpdqn_platform_reference" / "invert").glob("seed*/reference"))
+    records = [read_run_dir(r) for r in runs]
+    assert runs and all(isinstance(r, RunRecord) and r.final_return is not None for r in records)
+    quoted = ", ".join(
+        f"{r.final_return:.3f} (seed {r.seed})"
+        for r in records
+        if isinstance(r, RunRecord) and r.final_return
+    )
+    text = " ".join((root / "docs" / "results.md").read_text().split())
+    assert f"Final evaluation return per seed: {quoted}." in text
+    assert all(isinstance(r, RunRecord) and r.total_episodes == 20000 for r in records)
