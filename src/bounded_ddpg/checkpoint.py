@@ -20,16 +20,13 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 
 from bounded_ddpg.logger import CSV_FILES, DIAGNOSTIC_KEYS, WriteError
-
-if TYPE_CHECKING:
-    from bounded_ddpg.train import Trainer
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -182,7 +179,7 @@ def check_fits(state: Any, template: Any, where: str) -> None:
 
 
 def restore(
-    trainer: Trainer, states: list[dict[str, Any]], summaries: list[dict[str, Any] | None], dirs: list[Path]
+    trainer: Any, states: list[dict[str, Any]], summaries: list[dict[str, Any] | None], dirs: list[Path]
 ) -> None:
     """``trainer.restore``, before anything is written: checkpoint contents that do not fit this run's
     agent, replay or environment (a key, type or shape that check_state cannot know) are a
