@@ -136,8 +136,8 @@ def test_transform_members_equal_their_single_runs(cli: Cli, tmp_path: Path) -> 
     bad = cli("transforms=[identity,tanh]", *TINY)
     assert bad.returncode == 2, bad.stderr
     assert (
-        "transforms[1]: unknown transform 'tanh'; options of the transform group: clip, identity"
-        in bad.stderr
+        "transforms[1]: unknown transform 'tanh'; options of the transform group: clip, dqda_clip, "
+        "dqda_norm_clip, identity" in bad.stderr
     )
 
 
