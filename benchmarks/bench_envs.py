@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -58,16 +60,20 @@ def bench_vector(env_id: str, num_envs: int, steps: int, seed: int) -> tuple[flo
 # gym-hybrid's Moving and Sliding (single copy; one physics step per agent step, so substeps = steps)
 def bench_gym_hybrid(env_cls: type[GymHybridEnv], steps: int, seed: int) -> float:
     """Agent steps/s of one Moving or Sliding copy over ``steps`` random agent steps."""
-    env = env_cls()
+    return random_steps_per_s(env_cls(), steps, seed, time.perf_counter)
+
+
+def random_steps_per_s(env: Any, steps: int, seed: int, clock: Callable[[], float]) -> float:
+    """Agent steps per unit of ``clock`` of one copy over ``steps`` random actions drawn before timing."""
     env.reset(seed=seed)
     env.action_space.seed(seed)
     actions = [env.action_space.sample() for _ in range(steps)]
-    t0 = time.perf_counter()
+    t0 = clock()
     for a in actions:
         _, _, term, trunc, _ = env.step(a)
         if term or trunc:
             env.reset()
-    return steps / (time.perf_counter() - t0)
+    return steps / (clock() - t0)
 
 
 # ---- HyAR's tasks (issue 29) ----
@@ -87,15 +93,7 @@ def bench_hyar(env_id: str, kwargs: dict[str, int], steps: int, seed: int) -> fl
     import bounded_ddpg  # noqa: F401  (registers the ids)
 
     env = gym.make(env_id, **dict(kwargs)).unwrapped  # type: ignore[arg-type]
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    actions = [env.action_space.sample() for _ in range(steps)]
-    t0 = time.process_time()
-    for a in actions:
-        _, _, term, trunc, _ = env.step(a)
-        if term or trunc:
-            env.reset()
-    return steps / (time.process_time() - t0)
+    return random_steps_per_s(env, steps, seed, time.process_time)
 
 
 def print_hyar(steps: int, repeats: int) -> None:
