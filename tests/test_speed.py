@@ -17,7 +17,7 @@ import pytest
 import torch
 from hydra import compose, initialize_config_module
 
-from bounded_ddpg import checkpoint, run
+from bounded_ddpg import checkpoint, resume, run
 from bounded_ddpg.agents import DDPG
 from conftest import Cli, child_env, run_dirs
 
@@ -160,6 +160,65 @@ def test_resume_after_a_member_left_the_batch_is_exact(cli: Cli, tmp_path: Path)
         for name in ("eval.csv", "metrics.csv"):
             assert rows(new_dir / name) == rows(ref_dir / name), (seed, name)
         old, new = (json.loads((d / "summary.json").read_text()) for d in (ref_dir, new_dir))
+        assert (new["final_eval"], new["steps"], new["status"]) == (
+            old["final_eval"],
+            old["steps"],
+            "finished",
+        )
+
+
+class Killed(BaseException):
+    """SIGKILL's stand-in inside one process: no handler of the training loop catches it, so nothing is
+    written after it is raised."""
+
+
+def test_a_kill_before_the_batch_checkpoint_of_a_member_end_resumes_exactly(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window the test above hits only by chance: a member has ended (its summary.json says finished
+    and the others' metrics.csv have the row its end flushed) but the checkpoint the remaining members write
+    when it leaves the batch is not written yet. The resume re-runs that member with them (the message
+    says so) and every file of every member equals the uninterrupted run's."""
+    reference = cli(*FEW_EPISODES, "run_id=ref", "checkpoint_every_steps=1000")
+    assert reference.returncode == 0, reference.stderr
+    ref = {d.parent.name: d for d in run_dirs(tmp_path / "runs") if d.name == "ref"}
+    real_save, saves = resume.save_checkpoints, []
+
+    def save_then_die(dirs: Sequence[Path], member_checkpoint: Any) -> None:
+        saves.append(len(dirs))
+        if len(saves) == 2:  # the second member has just ended: die before the last one's checkpoint
+            raise Killed
+        real_save(dirs, member_checkpoint)
+
+    monkeypatch.setattr(resume, "save_checkpoints", save_then_die)
+    overrides = [*FEW_EPISODES, "run_id=x", "checkpoint_every_steps=1000", f"out_dir={tmp_path / 'runs'}"]
+    with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+        cfg = compose("config", overrides=overrides)
+    with pytest.raises(Killed):
+        run.train_from_config(cfg, overrides)
+    monkeypatch.undo()
+    assert saves == [2, 1]
+    x = {seed: d.parent / "x" for seed, d in ref.items()}
+    status = {seed: json.loads((d / "summary.json").read_text())["status"] for seed, d in x.items()}
+    assert sorted(status.values()) == ["finished", "finished", "running"]
+    (last,) = (seed for seed, s in status.items() if s == "running")
+    late = max(
+        (s for s in x if s != last), key=lambda s: json.loads((x[s] / "summary.json").read_text())["steps"]
+    )
+    assert (
+        checkpoint.load(x[late] / "checkpoint.pt")["step"]
+        == checkpoint.load(x[last] / "checkpoint.pt")["step"]
+    )
+    resumed = cli(*FEW_EPISODES, "run_id=x", "checkpoint_every_steps=1000")
+    assert resumed.returncode == 0, resumed.stderr
+    assert (
+        f"{x[late].relative_to(tmp_path)}: finished at step" in resumed.stderr
+        and "re-run from it with them" in resumed.stderr
+    )
+    for seed, ref_dir in ref.items():
+        for name in ("eval.csv", "metrics.csv"):
+            assert rows(x[seed] / name) == rows(ref_dir / name), (seed, name)
+        old, new = (json.loads((d / "summary.json").read_text()) for d in (ref_dir, x[seed]))
         assert (new["final_eval"], new["steps"], new["status"]) == (
             old["final_eval"],
             old["steps"],

@@ -30,7 +30,7 @@ from bounded_ddpg.logger import WriteError
 
 FORMAT = 1
 LATEST, PREVIOUS = checkpoint.CHECKPOINT_NAME, "checkpoint.prev.pt"
-ENDED = ("finished", "diverged")  # statuses that are final: such a member is never re-run
+ENDED = ("finished", "diverged")  # statuses that are final: such a member is not re-run (but see ended_after)
 # Config keys a resumed command may change; run_id names the directory, so it matched already (a run
 # started without one records null, and `run_id=<its generated id>` resumes it).
 IGNORED_KEYS = ("progress", "out_dir", "run_id")
@@ -127,6 +127,26 @@ def _load(path: Path) -> dict[str, Any] | None:
     state = checkpoint.load(path)
     checkpoint.check_state(state, path, FORMAT)
     return state
+
+
+def ended_after(dirs: Sequence[Path], step: int) -> list[bool]:
+    """Which of these ended members were still running at ``step``, the step the live members resume from.
+
+    A member ends (summary.json says finished or diverged) and leaves the batch; the members left write a
+    checkpoint at once (train.py). A kill between the two leaves the others' newest checkpoint from before
+    the member ended, while the member was still in the batch: its own checkpoint at ``step`` says
+    ``running``. Such a member is re-run from there with the others, so that the batch (and the metrics
+    rows its end writes for everyone) is as it was and the resumed run is exact. A member without a
+    readable checkpoint at ``step`` stays ended."""
+    late = []
+    for run_dir in dirs:
+        try:
+            state = next((s for name in (LATEST, PREVIOUS) if (s := _load(run_dir / name)) and
+                          s["step"] == step), None)  # fmt: skip
+        except checkpoint.CheckpointError:
+            state = None
+        late.append(state is not None and state["status"] == "running")
+    return late
 
 
 def load_states(dirs: Sequence[Path], seeds: Sequence[int]) -> list[dict[str, Any]] | None:
