@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,19 @@ def test_results_md_quotes_the_released_codes_runs_as_recorded() -> None:
     text = " ".join((root / "docs" / "results.md").read_text().split())
     assert f"Final evaluation return per seed: {quoted}." in text
     assert all(isinstance(r, RunRecord) and r.total_episodes == 20000 for r in records)
+
+
+SCRIPT = Path(__file__).parents[1] / "reference" / "mpdqn_platform.sh"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [((), "WORKDIR OUT SEED"), (("w", "o", "x1"), "seed 'x1' is not a non-negative integer"),
+     (("w", "o", "--", "--episodes", "5"), "no seed given")],
+)  # fmt: skip
+def test_the_reference_script_refuses_bad_arguments_before_any_work(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    proc = subprocess.run(["bash", str(SCRIPT), *args], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not any(tmp_path.iterdir())  # nothing created

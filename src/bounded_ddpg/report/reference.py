@@ -86,7 +86,7 @@ def write_run(
         "return_std": float(evaluation.std()),
         "return_iqm": float(iqm(evaluation)),
         "n_episodes": int(evaluation.size),
-        "p_goal": None,
+        "p_success": None,
     }
     env_id = "Platform-v0 (cycraig/gym-platform)"
     config: dict[str, Any] = {
