@@ -52,7 +52,9 @@ def test_a_converted_seed_reads_back_with_the_reference_numbers(tmp_path: Path) 
     summary = json.loads((run / "summary.json").read_text())
     assert summary["final_eval"]["return_iqm"] == pytest.approx(float(iqm(data["evaluation"])))
     assert summary["wall_clock_s"] == pytest.approx(data["wall_s"], abs=1e-3)
-    assert summary["config"]["agent"]["command"] == "python run_platform_pdqn.py --seed 3"
+    assert (
+        summary["config"]["agent"]["command"] == "python run_platform_pdqn.py --seed {seed}"
+    )  # one experiment for all seeds
     # train.csv: one row per 100 episodes (the last 50 do not fill a block), the block's mean return
     rows = np.loadtxt(run / "train.csv", delimiter=",", skiprows=1)
     assert rows.shape == (2, 3)
@@ -98,6 +100,10 @@ def test_results_md_quotes_the_released_codes_runs_as_recorded() -> None:
     text = " ".join((root / "docs" / "results.md").read_text().split())
     assert f"Final evaluation return per seed: {quoted}." in text
     assert all(isinstance(r, RunRecord) and r.total_episodes == 20000 for r in records)
+    # the comparison quoted is the note the regenerated MP-DQN Platform table carries (test_results.py)
+    table = (root / "docs" / "results" / "mpdqn_platform" / "table.md").read_text()
+    (note,) = (line[2:] for line in table.splitlines() if "released code run here" in line)
+    assert f"> {note}" in (root / "docs" / "results.md").read_text().splitlines()
 
 
 SCRIPT = Path(__file__).parents[1] / "reference" / "mpdqn_platform.sh"

@@ -348,6 +348,24 @@ def test_runs_of_different_experiments_are_never_pooled(tmp_path: Path, capsys: 
     assert note in capsys.readouterr().err and not (tmp_path / "strict").exists()
 
 
+def test_different_agents_differ_in_their_name_alone(tmp_path: Path) -> None:
+    """Ours beside another code's runs (report/reference.py): settings only one agent has (or only ours
+    record) do not split the table; agent.name does, and keys that differ within one agent still do."""
+    root = tmp_path / "runs"
+    for seed in (0, 1):
+        write_run(root, "Platform", "invert", seed, 0.5 + seed / 10, variant={"agent.name": "mpdqn"})
+        write_run(root, "Platform", "invert", seed, 0.9, variant={"agent.name": "mpdqn_reference",
+                                                                   "agent.code": "cycraig/MP-DQN"})  # fmt: skip
+    write_run(root, "Platform", "invert", 2, 0.2, variant={"agent.name": "mpdqn", "agent.tau": 0.5})
+    assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50"]) == 0
+    with (tmp_path / "o" / "table.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {"agent.name", "agent.tau"} <= set(rows[0]) and "agent.code" not in rows[0]
+    assert [(r["agent.name"], r["agent.tau"], r["n"]) for r in rows] == [
+        ("mpdqn", "0.001", "2"), ("mpdqn", "0.5", "1"), ("mpdqn_reference", "0.001", "2")
+    ]  # fmt: skip
+
+
 def test_keys_missing_from_old_runs_equal_the_schema_default(tmp_path: Path) -> None:
     root = tmp_path / "runs"
     write_run(root, "Platform", "invert", 0, 0.2)  # written before agent.name existed

@@ -12,6 +12,7 @@ import numpy as np
 from bounded_ddpg.report import (
     aggregate,
     aggregate_render,
+    compare,
     figure,
     main_render,
     main_table,
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print("report --strict: refusing to write a report over incomplete results:", file=sys.stderr)
         print("\n".join(f"- {n}" for n in notes), file=sys.stderr)
         return 1
+    notes += compare.reference_notes(records)  # a comparison, not a problem: --strict ignores it
     info = TableInfo(by, baseline, a.reps, a.seed, success_keys(records))
     print(tables.render_text(rows, info, notes), end="")
     try:

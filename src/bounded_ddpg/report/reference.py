@@ -129,7 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--agent", choices=["ddpg", "pdqn", "mpdqn"], required=True, help="what the code ran")
     p.add_argument("--code", required=True, help="the public repository, e.g. cycraig/MP-DQN")
     p.add_argument("--commit", required=True, help="its commit")
-    p.add_argument("--command", required=True, help="the command run, with {seed} for the seed")
+    p.add_argument(
+        "--command",
+        required=True,
+        help="the command run, {seed} standing for the seed (so recorded: one experiment for all seeds)",
+    )
     p.add_argument("--block", type=int, default=100, help="episodes per train.csv row (default 100)")
     p.add_argument("--out", type=Path, required=True, help="results folder to write seed<k>/reference/ in")
     a = p.parse_args(argv)
@@ -141,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seed {seed}: {e}", file=sys.stderr)
             return 1
     for seed, data in read.items():
-        source = {"code": a.code, "commit": a.commit, "command": a.command.format(seed=seed)}
+        source = {"code": a.code, "commit": a.commit, "command": a.command}
         run = write_run(a.out, seed, data, a.agent, source, a.block)
         print(f"seed {seed}: final evaluation {data['evaluation'].mean():.4f} -> {run}")
     return 0

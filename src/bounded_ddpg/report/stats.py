@@ -200,6 +200,7 @@ PER_RUN_KEYS = frozenset({
 })  # fmt: skip
 PER_RUN_PREFIXES = ("wandb.",)
 NO_CONFIG, NO_CONFIG_KEY = "<no config>", "config"  # runs without a config form their own cells
+AGENT_KEY = "agent.name"
 
 
 def _schema_defaults() -> dict[str, Any]:
@@ -254,7 +255,10 @@ def experiment_keys(records: list[RunRecord], by: tuple[str, ...]) -> dict[str, 
     """Per env, the config keys (beyond `by` and PER_RUN_KEYS) whose values differ between its runs: runs
     that differ in one are different experiments, so these keys split cells as `--by` keys do. Keys under
     ``transform.`` (a transform's own parameters) are compared between runs of the same transform only;
-    runs without a config differ from runs with one (key ``config``)."""
+    runs without a config differ from runs with one (key ``config``). Runs of different agents
+    (``agent.name``: ours, or another code's run here, report/reference.py) differ in that key alone:
+    their other keys are compared between runs of the same agent only, since different agents have
+    different settings by nature (and a reference run records none of ours)."""
     keys: dict[str, set[str]] = defaultdict(set)
     groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
     for r in records:
@@ -263,10 +267,16 @@ def experiment_keys(records: list[RunRecord], by: tuple[str, ...]) -> dict[str, 
     for (env, transform), rs in groups.items():
         if any(not r.config for r in rs) and any(r.config for r in rs):
             keys[env].add(NO_CONFIG_KEY)
-        rs = [r for r in rs if r.config]
-        paths = {k for r in rs for k in leaf_paths(r.config)} - set(by)
-        paths = {k for k in paths if not per_run_key(k) and k.startswith("transform.") == bool(transform)}
-        keys[env] |= {k for k in paths if len({by_value(r, k) for r in rs}) > 1}
+        by_agent: dict[str, list[RunRecord]] = defaultdict(list)
+        for r in rs:
+            if r.config:
+                by_agent[by_value(r, AGENT_KEY)].append(r)
+        if len(by_agent) > 1 and AGENT_KEY not in by:
+            keys[env].add(AGENT_KEY)
+        for same in by_agent.values():
+            paths = {k for r in same for k in leaf_paths(r.config)} - set(by)
+            paths = {k for k in paths if not per_run_key(k) and k.startswith("transform.") == bool(transform)}
+            keys[env] |= {k for k in paths if len({by_value(r, k) for r in same}) > 1}
     return {env: tuple(sorted(ks)) for env, ks in sorted(keys.items()) if ks}
 
 
