@@ -137,7 +137,7 @@ def test_schema_refuses_unknown_keys_and_wrong_types(override: str, needle: str)
         ("agent.activation=foo", "relu, leaky_relu"),
         ("agent.noise.kind=foo", "gaussian, ou, none"),
         ("wandb.mode=foo", "disabled, offline, online"),
-        ("transform.name=foo", "clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, squash, zero"),
+        ("transform.name=foo", "clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, squash, squash_invert, zero"),
         ("device=tpu", "cpu, cuda, cuda:N"),
     ],
 )
@@ -233,7 +233,7 @@ def test_help_lists_the_groups_a_user_chooses_and_describes_every_key() -> None:
     text = out.stdout
     groups = text.split("== Config groups")[1].split("== Keys")[0]
     assert "protocol" not in groups  # composed by experiment=paper, never chosen directly
-    builtins = "clip, dqda_clip, dqda_norm_clip, identity, invert*, penalty, squash, zero"
+    builtins = "clip, dqda_clip, dqda_norm_clip, identity, invert*, penalty, squash, squash_invert, zero"
     assert f"  transform: {builtins}\n" in groups
     assert "  env: CatchPoint, Goal*, GoalXY, HalfCheetah, HardGoal, HardMove," in groups
     assert "  hydra/launcher: basic*, joblib, slurm" in groups

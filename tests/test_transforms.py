@@ -33,6 +33,15 @@ EXPECTED_BACKWARD = {
         [g * (h - lo) / 2 * (1 - math.tanh(u) ** 2) for u, g, lo, h in zip(row_u, row_g, LOW, HIGH)]
         for row_u, row_g in zip(U.tolist(), G.tolist())
     ],
+    # the squash factor times invert at a = squash(u): g (high - a)/(high - low) where g > 0, else g (a - low)/...
+    "squash_invert": [
+        [
+            g * ((h - a) if g > 0 else (a - lo)) / (h - lo) * (h - lo) / 2 * (1 - math.tanh(u) ** 2)
+            for u, g, lo, h in zip(row_u, row_g, LOW, HIGH)
+            for a in [lo + (h - lo) * (math.tanh(u) + 1) / 2]
+        ]
+        for row_u, row_g in zip(U.tolist(), G.tolist())
+    ],
     # coef 1, margin 0: g - 2 * coef / range^2 * (relu(u - high) - relu(low - u)); ranges 2 and 720
     "penalty": [
         [2.0, -1.0],  # on the bounds: nothing beyond, identity
@@ -196,6 +205,24 @@ def test_squash_backward_is_autograd_through_tanh_head() -> None:
     torch.testing.assert_close(ours, autograd_g, rtol=1e-6, atol=1e-12)
 
 
+def test_squash_invert_is_hyars_inversion_at_the_tanh_output_then_autograd() -> None:
+    """HyAR's P_TD3.py: delta_a = dQ/da at the tanh output a; inverted with a's room to the bound (a is in
+    [-1, 1] there: the units do not matter, the factor is scale-free); then a.backward(delta_a)."""
+    gen = torch.Generator().manual_seed(2)
+    u = (torch.randn(3, 50, 2, generator=gen, dtype=torch.float64) * 2).requires_grad_(True)
+    g = torch.randn(3, 50, 2, generator=gen, dtype=torch.float64)
+    low, high = torch.tensor(LOW, dtype=torch.float64), torch.tensor(HIGH, dtype=torch.float64)
+    unit = torch.tanh(u)  # HyAR's actor output, in [-1, 1]
+    a = low + (high - low) * (unit + 1) / 2
+    delta = torch.where(g > 0, g * (1 - unit) / 2, g * (unit + 1) / 2).detach()  # their _invert_gradients
+    (autograd_g,) = torch.autograd.grad((a * delta).sum(), u)
+    ours = transforms.make("squash_invert", LOW, HIGH).backward(g, u.detach())
+    torch.testing.assert_close(ours, autograd_g, rtol=1e-6, atol=1e-12)
+    # never reversed: the sign of g survives (the head keeps a inside), and it is never larger than squash's
+    squash = transforms.make("squash", LOW, HIGH).backward(g, u.detach())
+    assert bool(torch.all(ours * g >= 0)) and bool(torch.all(ours.abs() <= squash.abs()))
+
+
 def test_clip_backward_is_autograd_through_clamp_off_the_bounds() -> None:
     gen = torch.Generator().manual_seed(1)
     u = torch.randn(256, 2, generator=gen) * torch.tensor([2.0, 700.0]) + torch.tensor([0.0, 360.0])
@@ -247,7 +274,7 @@ def test_unknown_name_lists_the_valid_ones() -> None:
     with pytest.raises(
         ValueError,
         match=r"unknown transform 'tanh'.*clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, "
-        "squash, zero",
+        "squash, squash_invert, zero",
     ):
         transforms.make("tanh", LOW, HIGH)
 

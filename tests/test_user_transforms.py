@@ -207,7 +207,7 @@ def test_list_entries_are_group_options_or_mappings(lab: Path) -> None:
         (["transforms=[mine,{name:mine,keep:0.1}]"], ["'mine' appears more than once"]),
         (["transforms=[invert,nothere]"],
          ["transforms[1]: unknown transform 'nothere'; options of the transform group: clip, dqda_clip, "
-          "dqda_norm_clip, identity, invert, mine, penalty, squash, zero"]),
+          "dqda_norm_clip, identity, invert, mine, penalty, squash, squash_invert, zero"]),
         (["transforms=[invert,{coef:1}]"], ["transforms[1]: 'name' is missing"]),
         (["transform.name=foo", "transforms=[tanh]"], ["transform.name='foo': unknown transform 'foo'",
                                                         "transforms[0]: unknown transform 'tanh'"]),

@@ -153,8 +153,30 @@ class Invert(ActionGradientTransform):
     name = "invert"
 
     def backward(self, dq_da: Tensor, u: Tensor) -> Tensor:
-        room = torch.where(dq_da > 0, self.high - u, u - self.low)
-        return dq_da * room / self.range
+        return inverted(dq_da, u, self.low, self.high)
+
+
+def inverted(dq_da: Tensor, x: Tensor, low: Tensor, high: Tensor) -> Tensor:
+    """Hausknecht & Stone's eq. (4) at the point x: dq_da scaled by the room left toward the bound it
+    pushes to, as a fraction of the range (negative beyond that bound)."""
+    room = torch.where(dq_da > 0, high - x, x - low)
+    return dq_da * room / (high - low)
+
+
+class SquashInvert(Squash):
+    """A tanh head whose output gradient is inverted first: HyAR's PA-TD3 and PA-DDPG baselines (Li et al.,
+    ICLR 2022; github.com/TJU-DRL-LAB/self-supervised-rl, RL_with_Action_Representation/HyAR/agents/
+    P_TD3.py, ``_invert_gradients`` applied to the actor's tanh outputs, then back through the tanh).
+
+    forward: a = squash(u), inside the bounds.  backward: g_u = invert(g at a) * (hi - lo)/2 * (1 - tanh(u)^2).
+    As a never leaves [lo, hi], the inversion never reverses a gradient: it slows the approach to the bound
+    it pushes toward, on top of the tanh's own saturation.
+    """
+
+    name = "squash_invert"
+
+    def backward(self, dq_da: Tensor, u: Tensor) -> Tensor:
+        return super().backward(inverted(dq_da, self.forward(u), self.low, self.high), u)
 
 
 class Penalty(ActionGradientTransform):
