@@ -137,7 +137,10 @@ def test_schema_refuses_unknown_keys_and_wrong_types(override: str, needle: str)
         ("agent.activation=foo", "relu, leaky_relu"),
         ("agent.noise.kind=foo", "gaussian, ou, none"),
         ("wandb.mode=foo", "disabled, offline, online"),
-        ("transform.name=foo", "clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, squash, squash_invert, zero"),
+        (
+            "transform.name=foo",
+            "clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, squash, squash_invert, zero",
+        ),
         ("device=tpu", "cpu, cuda, cuda:N"),
     ],
 )

@@ -354,8 +354,8 @@ def test_different_agents_differ_in_their_name_alone(tmp_path: Path) -> None:
     root = tmp_path / "runs"
     for seed in (0, 1):
         write_run(root, "Platform", "invert", seed, 0.5 + seed / 10, variant={"agent.name": "mpdqn"})
-        write_run(root, "Platform", "invert", seed, 0.9, variant={"agent.name": "mpdqn_reference",
-                                                                   "agent.code": "cycraig/MP-DQN"})  # fmt: skip
+        reference = {"agent.name": "mpdqn_reference", "agent.code": "cycraig/MP-DQN"}
+        write_run(root, "Platform", "invert", seed, 0.9, variant=reference)
     write_run(root, "Platform", "invert", 2, 0.2, variant={"agent.name": "mpdqn", "agent.tau": 0.5})
     assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "50"]) == 0
     with (tmp_path / "o" / "table.csv").open() as f:

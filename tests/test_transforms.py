@@ -33,7 +33,8 @@ EXPECTED_BACKWARD = {
         [g * (h - lo) / 2 * (1 - math.tanh(u) ** 2) for u, g, lo, h in zip(row_u, row_g, LOW, HIGH)]
         for row_u, row_g in zip(U.tolist(), G.tolist())
     ],
-    # the squash factor times invert at a = squash(u): g (high - a)/(high - low) where g > 0, else g (a - low)/...
+    # the squash factor times invert at a = squash(u): g (high - a)/(high - low) where g > 0, else
+    # g (a - low)/(high - low)
     "squash_invert": [
         [
             g * ((h - a) if g > 0 else (a - lo)) / (h - lo) * (h - lo) / 2 * (1 - math.tanh(u) ** 2)

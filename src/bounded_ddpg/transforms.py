@@ -168,7 +168,8 @@ class SquashInvert(Squash):
     ICLR 2022; github.com/TJU-DRL-LAB/self-supervised-rl, RL_with_Action_Representation/HyAR/agents/
     P_TD3.py, ``_invert_gradients`` applied to the actor's tanh outputs, then back through the tanh).
 
-    forward: a = squash(u), inside the bounds.  backward: g_u = invert(g at a) * (hi - lo)/2 * (1 - tanh(u)^2).
+    forward: a = squash(u), inside the bounds.
+    backward: g_u = invert(g at a) * (hi - lo)/2 * (1 - tanh(u)^2).
     As a never leaves [lo, hi], the inversion never reverses a gradient: it slows the approach to the bound
     it pushes toward, on top of the tanh's own saturation.
     """
