@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +16,7 @@ from bounded_ddpg.agents import TD3
 from bounded_ddpg.agents.td3 import TwinCritic
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch
-from conftest import assert_grads_close
+from conftest import Cli, assert_grads_close, run_dirs
 from test_agent import actor_grads, random_batch
 
 
@@ -177,3 +180,34 @@ def test_member_state_carries_the_smoothing_stream() -> None:
 def test_unknown_agent_lists_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="unknown agent 'sac'; valid agents: ddpg, td3"):
         agents.make(3, -np.ones(2), np.ones(2), AgentConfig(name="sac"), "identity")
+
+
+@pytest.mark.slow
+def test_pa_td3_trains_on_platforms_flat_view_with_hyars_combination(cli: Cli, tmp_path: Path) -> None:
+    """experiment=td3_platform, shortened: TD3 on Platform's flat view with HyAR's PA-TD3 values, the four
+    transforms as one batch; squash_invert (their tanh head with inverting gradients) trains like the rest."""
+    short = (
+        "budget.episodes=150",
+        "seeds=[0]",
+        "eval.every_steps=0",
+        "eval.final_episodes=10",
+        "progress=false",
+    )
+    conf = Path(__file__).resolve().parents[1] / "conf"  # the repository's experiment files
+    proc = cli("--config-dir", str(conf), "experiment=td3_platform", *short)
+    assert proc.returncode == 0, proc.stderr
+    runs = {d.parent.parent.name: d for d in run_dirs(tmp_path / "runs")}
+    assert sorted(runs) == ["invert", "squash", "squash_invert", "zero"]
+    summaries = {t: json.loads((d / "summary.json").read_text()) for t, d in runs.items()}
+    assert all(s["status"] == "finished" and s["episodes"] == 150 for s in summaries.values())
+    agent = summaries["squash_invert"]["config"]["agent"]
+    assert (agent["name"], agent["batch_size"], agent["buffer_size"], agent["store_action"]) == (
+        "td3",
+        128,
+        100_000,
+        "clipped",
+    )
+    assert agent["noise"]["epsilon_start"] == 0.0 and agent["warmup"] == "policy"
+    # the transforms train differently from the same seed: the actors' gradients differ
+    g_u = {t: (d / "metrics.csv").read_text().splitlines()[-1].split(",")[-1] for t, d in runs.items()}
+    assert len(set(g_u.values())) == 4, g_u
