@@ -97,6 +97,32 @@ def nan_policy(seed: int) -> Policy:
     return act
 
 
+def braking_walk_policy(seed: int) -> Policy:
+    """In-range uniform parameters, actions drawn 0.25 / 0.25 / 0.5 (accelerate / turn / break): many short
+    stops, so the goal rule (stopped inside the disc) fires on some starts; otherwise out or time-out."""
+    rng = np.random.default_rng(10_000 + seed)
+
+    def act(obs: Obs) -> Action:
+        k = int(rng.choice(3, p=[0.25, 0.25, 0.5]))
+        return k, [float(rng.uniform(0.0, 1.0)), float(rng.uniform(-1.0, 1.0))]
+
+    return act
+
+
+def jittery_steer_policy(seed: int) -> Policy:
+    """:func:`steer_policy`, but one action in four replaced by a uniform in-range one: reaches the goal
+    on most starts by other paths than the steering policy's, and leaves the field on some."""
+    rng = np.random.default_rng(20_000 + seed)
+    steer = steer_policy(seed)
+
+    def act(obs: Obs) -> Action:
+        if rng.uniform() < 0.25:
+            return int(rng.integers(3)), [float(rng.uniform(0.0, 1.0)), float(rng.uniform(-1.0, 1.0))]
+        return steer(obs)
+
+    return act
+
+
 POLICIES: dict[str, Callable[[int], Policy]] = {
     "random": random_policy,
     "steer": steer_policy,
@@ -104,4 +130,9 @@ POLICIES: dict[str, Callable[[int], Policy]] = {
     "orbit": orbit_policy,
     "spin": spin_policy,
     "nan": nan_policy,
+}
+# the independent check (tests/test_gym_hybrid_trajectories.py): trajectories compared with the reference's
+TRAJECTORY_POLICIES: dict[str, Callable[[int], Policy]] = {
+    "braking_walk": braking_walk_policy,
+    "jittery_steer": jittery_steer_policy,
 }

@@ -115,6 +115,42 @@ def hard_move_policies(n: int, motions: np.ndarray) -> dict[str, Policy]:
     }
 
 
+# ---- further policies: the independent check (tests/test_hyar_reference.py, EXTRA_GOLDEN) ----
+def _noisy(policy: Policy, n_actions: int, n_params: int, share: float, p_range: float) -> Policy:
+    """``policy``, with a share of its actions replaced by random ones, p ~ U(-p_range, p_range)."""
+
+    def noisy(o: np.ndarray, rng: np.random.RandomState) -> Action:
+        if rng.uniform() < share:
+            return int(rng.randint(n_actions)), rng.uniform(-p_range, p_range, n_params)
+        return policy(o, rng)
+
+    return noisy
+
+
+def extra_policies(task: str, motions: np.ndarray | None = None) -> dict[str, Policy]:
+    """Two further policies per task: ``wild_random``, random actions with parameters far beyond [-1, 1]
+    (unclipped, as the reference: Hard Goal's shots leave their bins and kick-to targets the pitch, Catch
+    Point's angles wrap, Hard Move's forces exceed 2), and ``noisy_greedy``, a policy that reaches the
+    success state on many starts (Hard Goal: dribble then shoot on the far side) with a share of random
+    in-range actions, so that successes, failures and the limits all occur."""
+    if task == "HardGoal":
+        return {
+            "wild_random": lambda s, rng: (int(rng.randint(11)), rng.uniform(-3.0, 3.0, 12)),
+            "noisy_greedy": _noisy(hard_goal_policies()["dribble_far_side"], 11, 12, 0.2, 1.0),
+        }
+    if task == "CatchPoint":
+        return {
+            "wild_random": lambda o, rng: (int(rng.uniform() < 0.5), rng.uniform(-3.0, 3.0, 1)),
+            "noisy_greedy": _noisy(_catch_greedy(drift_aware=True), 2, 1, 0.3, 1.0),
+        }
+    assert motions is not None
+    k = len(motions)
+    return {
+        "wild_random": lambda o, rng: (int(rng.randint(k)), rng.uniform(-2.0, 2.0, k)),
+        "noisy_greedy": _noisy(_move_greedy(motions), k, k, 0.3, 1.5),
+    }
+
+
 def digest(obs_list: list[np.ndarray], rewards: list[float], terminated: bool, success: bool) -> list[float]:
     """An episode's fingerprint: length, terminated, success, return, sum of t * r_t, sum of t * (w . o_t)
     over the observations (w = 1, 2, ..., as the agent's float32), and w . (final observation)."""

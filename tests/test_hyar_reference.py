@@ -29,6 +29,7 @@ from bounded_ddpg.envs.hard_goal import HardGoalEnv
 from bounded_ddpg.envs.mpe_tasks import CatchPointEnv, HardMoveEnv, PointMassEnv
 
 GOLDEN = Path(__file__).parent / "golden" / "hyar_reference_digests.json"
+EXTRA_GOLDEN = Path(__file__).parent / "golden" / "hyar_extra_digests.json"
 TASKS = tuple(json.loads(GOLDEN.read_text()))
 
 # task -> policy -> (episodes, mean return, its standard error, success rate, mean length, its standard
@@ -119,10 +120,10 @@ def start_options(task: str, seed: int) -> dict[str, Any]:
     return {"agent_pos": rs.uniform(-1, 1, 2), "target_pos": rs.uniform(-1, 1, 2)}
 
 
-@pytest.mark.parametrize("task", TASKS)
-def test_trajectories_match_the_reference(task: str) -> None:
-    digests = json.loads(GOLDEN.read_text())[task]
-    env, policies, read = make(task, noise=False)
+def replay(
+    task: str, digests: list[list[float]], policies: dict[str, hp.Policy], env: Any, read: Any
+) -> None:
+    """Each seed's episode (policies rotating over seeds) natively, its digest equal to the reference's."""
     names = list(policies)
     assert len(digests) >= 150
     for seed, expected in enumerate(digests):
@@ -136,6 +137,25 @@ def test_trajectories_match_the_reference(task: str) -> None:
             got,
             expected,
         )
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_trajectories_match_the_reference(task: str) -> None:
+    env, policies, read = make(task, noise=False)
+    replay(task, json.loads(GOLDEN.read_text())[task], policies, env, read)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_further_policies_match_the_reference(task: str) -> None:
+    """The independent check: ``hyar_policies.extra_policies`` (parameters far beyond [-1, 1], unclipped;
+    a greedy policy with random actions mixed in), driven on HyAR's code as above on seeds 0-299, digests in
+    tests/golden/hyar_extra_digests.json; successes and failures both occur."""
+    digests = json.loads(EXTRA_GOLDEN.read_text())[task]
+    env, _, read = make(task, noise=False)
+    replay(task, digests, hp.extra_policies(task, getattr(env, "motions", None)), env, read)
+    successes = sum(int(d[2]) for d in digests)
+    assert len(digests) == 300 and 0 < successes < 300
 
 
 @pytest.mark.slow

@@ -115,3 +115,60 @@ def test_bad_flat_actions_raise_value_error(bad: object) -> None:
     env.reset()
     with pytest.raises(ValueError, match="flat action space"):
         env.step(bad)
+
+
+SHARED_TASKS = ("Moving", "Sliding", "HardGoal", "CatchPoint", "HardMove")
+
+
+@pytest.mark.parametrize("task", SHARED_TASKS)
+def test_shared_layout_tasks_flatten_through_make_env_as_their_learners_see_them(task: str) -> None:
+    """gym-hybrid's and HyAR's tasks: the ...Flat-v0 id is make_env's flat view, observations unchanged.
+
+    Their reference learners saw what the environment returns (``learner_observation_space``), so the flat
+    view passes the observations through (float32) instead of rescaling them; the shared parameters and
+    their param_map come from the same code path as a user's own shared-layout task.
+    """
+    import gymnasium as gym
+
+    native_id, flat_id = f"bounded_ddpg/{task}-v0", f"bounded_ddpg/{task}Flat-v0"
+    native, trained, flat = gym.make(native_id).unwrapped, make_env(native_id), gym.make(flat_id)
+    assert isinstance(trained, FlatParameterisedAction)
+    layout = flat.get_wrapper_attr("layout")
+    assert layout.layout == trained.layout.layout == "shared" and layout.param_map == trained.param_map
+    assert np.array_equal(layout.low, trained.param_low) and np.array_equal(layout.high, trained.param_high)
+    assert trained.param_map == tuple(map(tuple, native.param_map))  # type: ignore[attr-defined]
+    declared = native.learner_observation_space  # type: ignore[attr-defined]
+    assert trained.observation_space == flat.observation_space
+    assert np.array_equal(trained.observation_space.low, np.float32(declared.low))  # type: ignore[attr-defined]
+    assert np.array_equal(trained.observation_space.high, np.float32(declared.high))  # type: ignore[attr-defined]
+    rng = np.random.default_rng(4)
+    obs_native, _ = native.reset(seed=9)
+    for env in (trained, flat):
+        obs, _ = env.reset(seed=9)
+        assert obs.dtype == np.float32 and np.array_equal(obs, np.float32(obs_native))
+    for _ in range(20):
+        u = rng.uniform(-1.0, 1.0, trained.action_space.shape).astype(np.float32)
+        k, params = trained.action(u)
+        want = native.step((k, params))
+        for env in (trained, flat):
+            got = env.step(u)
+            assert np.array_equal(got[0], np.float32(want[0])) and got[1:4] == want[1:4]
+        if want[2] or want[3]:
+            break
+
+
+def test_a_learner_observation_space_replaces_the_rescaling() -> None:
+    """Any environment may declare that its observations are its learners' inputs; a wrong shape is named."""
+    import gymnasium as gym
+
+    env = gym.make("bounded_ddpg/Moving-v0")
+    del env.unwrapped.learner_observation_space  # type: ignore[attr-defined]
+    rescaled = FlatParameterisedAction(env)
+    assert rescaled.observation_space == gym.spaces.Box(-1.0, 1.0, (10,), np.float32)
+    raw, _ = env.reset(seed=2)
+    np.testing.assert_allclose(rescaled.obs_map(raw)[2], -1.0)  # speed 0 of [0, 100.5]
+    env.unwrapped.learner_observation_space = gym.spaces.Box(-1.0, 1.0, (3,))  # type: ignore[attr-defined]
+    with pytest.raises(
+        ValueError, match=r"learner_observation_space Box\(-1\.0, 1\.0, \(3,\), float32\) does not"
+    ):
+        FlatParameterisedAction(env)

@@ -9,8 +9,11 @@ action, the rest are its parameters; :func:`bounded_ddpg.envs.factory.make_env`)
 steps) live inside the environments, so ``gymnasium.make`` adds no TimeLimit of its own.
 
 gym-hybrid's tasks: ``bounded_ddpg/Moving-v0`` and ``bounded_ddpg/Sliding-v0`` (a shared-parameter
-``Tuple(Discrete(3), Box(2))`` action, :mod:`bounded_ddpg.envs.gym_hybrid`) and their flat views
-``bounded_ddpg/MovingFlat-v0``, ``bounded_ddpg/SlidingFlat-v0`` (:mod:`bounded_ddpg.envs.shared_flat`).
+``Tuple(Discrete(3), Box(2))`` action, :mod:`bounded_ddpg.envs.gym_hybrid`); HyAR's: ``HardGoal-v0``,
+``CatchPoint-v0``, ``HardMove-v0`` (:mod:`bounded_ddpg.envs.hard_goal`, :mod:`bounded_ddpg.envs.mpe_tasks`).
+Their flat views (``MovingFlat-v0``, ``SlidingFlat-v0``, ``HardGoalFlat-v0``, ``CatchPointFlat-v0``,
+``HardMoveFlat-v0``) are, like Platform's and Goal's, what ``make_env`` builds: the code path of anyone's own
+hybrid environment (envs/spaces.py).
 
 Gymnasium 1.x has no plugin entry points (its ``gymnasium.envs`` entry-point loader was removed in 1.0),
 so in a fresh interpreter name the module in the id and gymnasium imports it:
@@ -36,8 +39,8 @@ SLIDING_FLAT_ID = "bounded_ddpg/SlidingFlat-v0"
 GYM_HYBRID_SPECS: dict[str, tuple[str, dict[str, str]]] = {
     MOVING_ID: ("bounded_ddpg.envs.gym_hybrid:MovingEnv", {}),
     SLIDING_ID: ("bounded_ddpg.envs.gym_hybrid:SlidingEnv", {}),
-    MOVING_FLAT_ID: ("bounded_ddpg.envs.shared_flat:make_flat", {"env_id": MOVING_ID}),
-    SLIDING_FLAT_ID: ("bounded_ddpg.envs.shared_flat:make_flat", {"env_id": SLIDING_ID}),
+    MOVING_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": MOVING_ID}),
+    SLIDING_FLAT_ID: ("bounded_ddpg.envs.factory:make_env", {"env_id": SLIDING_ID}),
 }
 # HyAR's tasks (Li et al., ICLR 2022): envs/hard_goal.py, envs/mpe_tasks.py; shared-parameter action layout
 HARD_GOAL_ID = "bounded_ddpg/HardGoal-v0"
@@ -76,7 +79,7 @@ def _register_hyar() -> None:
         HARD_MOVE_ID: ("bounded_ddpg.envs.mpe_tasks:HardMoveEnv", {}),
     }
     for flat_id, env_id in HYAR_FLAT_IDS.items():
-        hyar[flat_id] = ("bounded_ddpg.envs.shared_params:make_flat_shared", {"env_id": env_id})
+        hyar[flat_id] = ("bounded_ddpg.envs.factory:make_env", {"env_id": env_id})
     for env_id, (entry_point, kwargs) in hyar.items():
         if env_id not in gym.registry:
             gym.register(id=env_id, entry_point=entry_point, kwargs=kwargs)

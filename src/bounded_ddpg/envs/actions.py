@@ -1,4 +1,8 @@
-"""Parameterised actions: validation of ``Tuple(Discrete(K), Tuple(Box, ...))`` actions and the flat map.
+"""Parameterised actions: validation of hybrid actions in both layouts (envs/spaces.py) and the flat map.
+
+``Tuple(Discrete(K), Tuple(Box_1, ..., Box_K))`` (per-action parameters: :func:`validate_tuple_action`) and
+``Tuple(Discrete(K), Box(P))`` (one shared parameter vector: :func:`shared_space`,
+:func:`validate_shared_action`; gym-hybrid's and HyAR's tasks, and anyone's own).
 
 The flat layout (PA-DDPG, Hausknecht & Stone 2016) is one vector in [-1, 1]^(K + P): K discrete scores,
 then every parameter of every discrete action in the Tuple's order, each rescaled from its Box bounds
@@ -15,6 +19,7 @@ import numpy as np
 from gymnasium import spaces
 
 ParamAction = tuple[int, tuple[np.ndarray, ...]]
+SharedAction = tuple[int, np.ndarray]
 
 
 def param_boxes(space: spaces.Space[Any]) -> tuple[int, list[spaces.Box]]:
@@ -61,6 +66,35 @@ def validate_tuple_action(action: Any, space: spaces.Space[Any]) -> ParamAction:
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"non-finite parameter {arr} for the action space {space}")
     return k, arrays
+
+
+def shared_space(n_discrete: int, n_params: int) -> spaces.Tuple:
+    """The shared layout with parameters in [-1, 1]: ``Tuple(Discrete(K), Box(-1, 1, (P,), float32))``."""
+    return spaces.Tuple((spaces.Discrete(n_discrete), spaces.Box(-1.0, 1.0, (n_params,), np.float32)))
+
+
+def validate_shared_action(action: Any, space: spaces.Tuple) -> SharedAction:
+    """(k, the parameter vector as float64) of a shared-layout action, or ValueError naming the space.
+
+    Parameter values are not range-checked (HyAR's scripts do not clip them either); they must be finite.
+    """
+    disc, box = space.spaces
+    assert isinstance(disc, spaces.Discrete) and isinstance(box, spaces.Box)
+    try:
+        k_raw, params = action
+        k = int(k_raw)
+        if k != k_raw or isinstance(k_raw, bool):
+            raise TypeError
+        arr = np.asarray(params, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"action {action!r} does not match the action space {space}") from None
+    if not 0 <= k < int(disc.n):
+        raise ValueError(f"discrete action {k} outside 0..{int(disc.n) - 1} of the action space {space}")
+    if arr.shape != box.shape:
+        raise ValueError(f"parameter shape {arr.shape} != {box.shape} in the action space {space}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"non-finite parameter in {arr} for the action space {space}")
+    return k, arr
 
 
 def to_env_units(u: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -22,6 +22,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from bounded_ddpg.envs.actions import validate_shared_action
+
 ACCELERATE, TURN, BREAK = 0, 1, 2
 CAUSES = ("goal", "out", "timeout")  # info["cause"] of a terminating step (None before)
 
@@ -79,8 +81,12 @@ class GymHybridEnv(gym.Env[np.ndarray, Any]):
         self.max_turn, self.max_acceleration, self.delta_t = max_turn, max_acceleration, delta_t
         self.max_step, self.penalty, self.break_value = max_step, penalty, break_value
         low, high = np.array([0.0, -1.0], np.float32), np.array([1.0, 1.0], np.float32)
-        self.action_space = spaces.Tuple((spaces.Discrete(3), spaces.Box(low, high, dtype=np.float32)))
+        self.action_space = self.shared_space = spaces.Tuple(
+            (spaces.Discrete(3), spaces.Box(low, high, dtype=np.float32))
+        )
         self.observation_space = self._obs_space()
+        # the reference's learners saw the raw numbers: the flat view passes them through (as float32)
+        self.learner_observation_space = self.observation_space
         self.x = self.y = self.speed = self.theta = self.phi = 0.0
         self.tx = self.ty = 0.0
         self.steps = 0
@@ -135,26 +141,10 @@ class GymHybridEnv(gym.Env[np.ndarray, Any]):
     def _turn(self, value: float) -> None:
         self.theta = (self.theta + value) % (2 * math.pi)
 
-    def _parse(self, action: Any) -> tuple[int, float, float]:
-        """(k, acceleration, rotation) as Python floats, or ValueError naming the action space."""
-        space = self.action_space
-        try:
-            k_raw, params = action
-            k = int(k_raw)
-            if k != k_raw or isinstance(k_raw, bool) or np.shape(params) != (2,):
-                raise TypeError
-            accel, rot = float(params[0]), float(params[1])
-        except (TypeError, ValueError):
-            raise ValueError(f"action {action!r} does not match the action space {space}") from None
-        if not 0 <= k <= 2:
-            raise ValueError(f"discrete action {k} outside 0..2 of the action space {space}")
-        if not (math.isfinite(accel) and math.isfinite(rot)):
-            raise ValueError(f"non-finite parameter {[accel, rot]} for the action space {space}")
-        return k, accel, rot
-
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """One action: (k, [acceleration, rotation]); each action uses its own entry (``param_map``)."""
-        k, accel, rot = self._parse(action)
+        k, params = validate_shared_action(action, self.shared_space)
+        accel, rot = float(params[0]), float(params[1])
         last_distance = self.distance
         self.steps += 1
         if k == TURN:

@@ -11,7 +11,7 @@ through ``pad_action``. :class:`HardGoalEnv` carries all of it over the project'
 ``gymnasium.make("bounded_ddpg/HardGoal-v0")`` is the published task.
 
 Action: ``Tuple(Discrete(11), Box(-1, 1, (12,)))``, the shared layout
-(:mod:`~bounded_ddpg.envs.shared_params`); ``param_map``: k = 0 reads p[0:2], k >= 1 reads p[k + 1].
+(:mod:`~bounded_ddpg.envs.spaces`); ``param_map``: k = 0 reads p[0:2], k >= 1 reads p[k + 1].
 
 - k = 0, kick-to: x = 40 (p0 + 1) / 2 (in [0, 40]), y = 30 (p1 + 1) / 2 - 15; Goal-v0 aims at (x, x), so
   p1 has no effect.
@@ -41,9 +41,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from bounded_ddpg.envs.actions import shared_space, validate_shared_action
 from bounded_ddpg.envs.goal_env import KICK_TO, SHOOT, SHOOT2, GoalEnv
 from bounded_ddpg.envs.goal_physics import GOAL_HALF, KICK_X, KICK_Y
-from bounded_ddpg.envs.shared_params import shared_space, validate_shared_action
 from bounded_ddpg.envs.wrappers import ObsMap
 
 # pad_action's c_rate (main_hard_goal_pdqn.py:37; the 10-bin list on 35-36 is overwritten, dead code)
@@ -95,7 +95,8 @@ class HardGoalEnv(gym.Env[np.ndarray, Any]):
         self.render_mode = render_mode
         assert isinstance(self.goal.observation_space, spaces.Box)
         self.obs_map = ObsMap(self.goal.observation_space, goal=True)
-        self.observation_space = self.obs_map.space
+        # already the learners' inputs: the flat view passes them through (envs/wrappers.py)
+        self.observation_space = self.learner_observation_space = self.obs_map.space
         self.action_space = self.shared_space = shared_space(N_ACTIONS, N_PARAMS)
 
     def _obs(self) -> np.ndarray:

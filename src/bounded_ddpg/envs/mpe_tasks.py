@@ -23,7 +23,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from bounded_ddpg.envs.shared_params import shared_space, validate_shared_action
+from bounded_ddpg.envs.actions import shared_space, validate_shared_action
 
 DAMPING, DT, FORCE_SCALE = 0.25, 0.1, 2.0
 TARGET_RADIUS = 0.2  # Agent.target_distance (multiagent/core.py)
@@ -42,14 +42,17 @@ class PointMassEnv(gym.Env[np.ndarray, Any]):
 
     def __init__(self) -> None:
         self.observation_space = spaces.Box(-np.inf, np.inf, (4,), np.float32)
+        self.learner_observation_space = self.in_range_observation_space()
         self.pos, self.vel, self.target = np.zeros(2), np.zeros(2), np.zeros(2)
         self.steps = 0
 
     def in_range_observation_space(self) -> spaces.Box:
-        """A containment box for parameters within [-1, 1] and at most ``max_steps`` steps (the flat view's).
+        """A containment box for parameters within [-1, 1] and at most ``max_steps`` steps.
 
-        Each force component is at most 2, so each velocity component stays below 0.1 * 2 / 0.25 = 0.8 and
-        the position moves less than 0.08 per step and component; the target starts within 2.
+        The flat view's observation space (``learner_observation_space``: the observations pass through, as
+        HyAR's learners saw them). Each force component is at most 2, so each velocity component stays below
+        0.1 * 2 / 0.25 = 0.8 and the position moves less than 0.08 per step and component; the target
+        starts within 2.
         """
         rel = 2.0 + DT * FORCE_SCALE * DT / DAMPING * self.max_steps
         vmax = FORCE_SCALE * DT / DAMPING

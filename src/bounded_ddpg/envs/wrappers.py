@@ -3,7 +3,11 @@
 Actions: one ``Box(-1, 1, (K + P,), float32)``: K discrete scores, then every parameter rescaled from its
 bounds to [-1, 1] in the Tuple's order (:mod:`bounded_ddpg.envs.actions`).
 
-Observations. Platform: rescaled to [-1, 1] from the environment's bounds (clipped). Goal and GoalXY:
+Observations. An environment whose observations already are its learners' inputs says so with a
+``learner_observation_space`` attribute (a finite Box that holds them): they pass through unchanged, as
+float32, in that Box (HyAR's tasks and gym-hybrid's, whose reference learners saw exactly what the
+environment returns). Otherwise a Box with finite bounds is rescaled to [-1, 1] (clipped; MP-DQN's
+ScaledStateWrapper), e.g. Platform, and one with an infinite bound passes through. Goal and GoalXY:
 exactly the inputs of MP-DQN's Goal learners (github.com/cycraig/MP-DQN, ``common/goal_domain.py``
 GoalObservationWrapper, then ``common/wrappers.py`` ScaledStateWrapper): three learner features appended
 after the 14 numbers (:func:`goal_features`), and all 17 mapped by 2 (s - low) / (high - low) - 1 with the
@@ -68,32 +72,40 @@ def rescale(obs: np.ndarray, low: np.ndarray, high: np.ndarray, clip: bool = Tru
 class ObsMap:
     """Raw observation (..., n) -> learner observation (..., m) for one environment kind.
 
-    ``goal``: MP-DQN's 17 Goal inputs (features appended, the reference's bounds, not clipped); otherwise
-    the environment's own bounds, clipped to [-1, 1], where they are all finite (else the identity).
+    ``goal``: MP-DQN's 17 Goal inputs (features appended, the reference's bounds, not clipped);
+    ``learner_space``: the observations are the learners' inputs already, passed through (float32) in that
+    Box; otherwise the environment's own bounds, clipped to [-1, 1], where they are all finite (else the
+    identity).
     """
 
-    def __init__(self, space: spaces.Box, goal: bool) -> None:
+    def __init__(self, space: spaces.Box, goal: bool, learner_space: spaces.Box | None = None) -> None:
         self.goal = goal
-        raw_low = np.asarray(space.low, dtype=np.float64)
-        raw_high = np.asarray(space.high, dtype=np.float64)
+        if learner_space is not None and learner_space.shape != space.shape:
+            raise ValueError(
+                f"learner_observation_space {learner_space} does not fit the observations {space}"
+            )
+        box = space if learner_space is None else learner_space
+        raw_low = np.asarray(box.low, dtype=np.float64)
+        raw_high = np.asarray(box.high, dtype=np.float64)
+        self.low: np.ndarray | None = None  # rescaling bounds; None: passed through
+        self.high: np.ndarray | None = None
         if goal:
             self.low, self.high = GOAL_LEARNER_LOW, GOAL_LEARNER_HIGH
             box_low = rescale(np.concatenate([raw_low, GOAL_FEATURE_LOW]), self.low, self.high, False)
             box_high = rescale(np.concatenate([raw_high, GOAL_FEATURE_HIGH]), self.low, self.high, False)
             self.space = spaces.Box(box_low, box_high, dtype=np.float32)
-        elif np.all(np.isfinite(raw_low)) and np.all(np.isfinite(raw_high)):
+        elif learner_space is None and np.all(np.isfinite(raw_low)) and np.all(np.isfinite(raw_high)):
             self.low, self.high = raw_low, raw_high
             self.space = spaces.Box(-1.0, 1.0, (raw_low.size,), np.float32)
-        else:  # an infinite bound: nothing to rescale by
-            self.low = self.high = None  # type: ignore[assignment]
+        else:  # the learners' inputs already, or an infinite bound (nothing to rescale by)
             self.space = spaces.Box(raw_low.astype(np.float32), raw_high.astype(np.float32), dtype=np.float32)
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         raw = np.asarray(obs, dtype=np.float64)
+        if self.low is None or self.high is None:
+            return raw.astype(np.float32)
         if self.goal:
             return rescale(np.concatenate([raw, goal_features(raw)], axis=-1), self.low, self.high, False)
-        if self.low is None:
-            return raw.astype(np.float32)
         return rescale(raw, self.low, self.high)
 
 
@@ -106,8 +118,8 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
     ``param_map`` (which of the P parameters each discrete action uses), ``param_slices`` (per-action
     layout: flat indices of each action's parameters; shared layout: None), ``param_low`` / ``param_high``
     (the parameters' bounds in environment units, float64). Observations: Goal's as MP-DQN's learners see
-    them; any other Box with finite bounds rescaled to [-1, 1] (clipped; MP-DQN's ScaledStateWrapper), a
-    Box with an infinite bound passed through.
+    them; an environment's ``learner_observation_space`` passed through; any other Box with finite bounds
+    rescaled to [-1, 1] (clipped; MP-DQN's ScaledStateWrapper), a Box with an infinite bound passed through.
     """
 
     def __init__(self, env: gym.Env[Any, Any], param_map: Sequence[Sequence[int]] | None = None) -> None:
@@ -126,7 +138,11 @@ class FlatParameterisedAction(gym.Wrapper[np.ndarray, np.ndarray, np.ndarray, An
         self.dim = self.n_discrete + self.param_low.size
         self.action_space = spaces.Box(-1.0, 1.0, (self.dim,), np.float32)
         assert isinstance(env.observation_space, spaces.Box)
-        self.obs_map = ObsMap(env.observation_space, goal=isinstance(env.unwrapped, GoalEnv))
+        self.obs_map = ObsMap(
+            env.observation_space,
+            goal=isinstance(env.unwrapped, GoalEnv),
+            learner_space=getattr(env.unwrapped, "learner_observation_space", None),
+        )
         self.observation_space = self.obs_map.space
 
     def action(self, flat: Any) -> ParamAction:
