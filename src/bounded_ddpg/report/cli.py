@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 
 from bounded_ddpg.report import (
@@ -18,7 +17,7 @@ from bounded_ddpg.report import (
     tables,
 )
 from bounded_ddpg.report.duplicates import drop_duplicates
-from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
+from bounded_ddpg.report.runs import Problem, find_run_dirs, no_finished_run, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
     FINISHED,
     RunRecord,
@@ -29,16 +28,6 @@ from bounded_ddpg.report.stats import (
     leaf_paths,
     success_keys,
 )
-
-
-def no_finished_run(records: list[RunRecord]) -> str | None:
-    """None when some run finished, else the message that replaces a blank table and figure."""
-    if any(r.status == FINISHED for r in records):
-        return None
-    counts = Counter(r.status for r in records)
-    seen = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    return (f"report: no run finished ({seen}): no table or figure to make. Report again when runs finish; "
-            "the ordinary report's --unfinished-curves draws runs still running or interrupted.")  # fmt: skip
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
