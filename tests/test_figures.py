@@ -139,7 +139,11 @@ def test_unfinished_curves_alone_are_drawn_when_asked(
     write_run(root, "Platform", "invert", 0, None, status="running", variant=PARAM)
     kept = capture(monkeypatch)
     assert main([str(root), "--out", str(tmp_path / "o"), "--unfinished-curves", "--reps", "20"]) == 0
-    check(_one(kept), tmp_path / "o", "curves", ONE_COLUMN_IN)
+    fig = _one(kept)
+    check(fig, tmp_path / "o", "curves", ONE_COLUMN_IN)
+    (line,) = data_lines(fig.axes[0])
+    assert line.get_markerfacecolor() == "white"  # hollow: unfinished
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["invert (unfinished)"]
 
 
 def test_unfinished_runs_without_evaluation_rows_are_a_message_too(tmp_path: Path, capsys: Any) -> None:

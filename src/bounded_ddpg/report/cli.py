@@ -88,7 +88,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
     p.add_argument(
         "--unfinished-curves",
         action="store_true",
-        help="also draw runs still running or interrupted as dashed '(unfinished)' lines (never tabled)",
+        help="also draw runs still running or interrupted as lines labelled '(unfinished)', with hollow "
+        "markers (never tabled)",
     )
     p.add_argument(
         "--strict",

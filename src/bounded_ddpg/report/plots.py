@@ -93,7 +93,7 @@ def curve_panels(
 ) -> dict[str, dict[str, list[Curve]]]:
     """env -> line label -> runs' (x, metric) curves (metric: curve_metric of the env's finished runs).
     Finished runs only, unless ``unfinished``: then runs still running or interrupted get their own lines,
-    labelled "(unfinished)"."""
+    labelled "(unfinished)" (and drawn with hollow markers)."""
     metric = {e: curve_metric([r for r in records if r.env == e and r.status == FINISHED])
               for e in {r.env for r in records}}  # fmt: skip
     panels: dict[str, dict[str, list[Curve]]] = defaultdict(lambda: defaultdict(list))
@@ -176,6 +176,8 @@ def plot_curves(
         return []
     labels = list(dict.fromkeys(label for env in envs for label in panels[env]))
     styles = {label: print_style.line_style(i) for i, label in enumerate(labels)}
+    for label in labels:  # unfinished runs: hollow markers, and the label says so
+        styles[label] |= {"markerfacecolor": "white"} if label.endswith(UNFINISHED) else {}
     ncols = min(3, len(envs))
     nrows = -(-len(envs) // ncols)
     width = print_style.ONE_COLUMN_IN if ncols == 1 else print_style.TWO_COLUMN_IN
