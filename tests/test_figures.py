@@ -11,7 +11,7 @@ import pytest
 
 from bounded_ddpg.report import main
 from bounded_ddpg.report.plots import plot_curves
-from bounded_ddpg.report.print_style import coinciding, coinciding_note, line_style
+from bounded_ddpg.report.print_style import coinciding, coinciding_note, dpi_for, line_style
 from figure_checks import ONE_COLUMN_IN, TWO_COLUMN_IN, capture, check, data_lines
 from test_report import write_run
 
@@ -157,3 +157,10 @@ def test_panels_without_a_curve_are_left_out_and_none_draws_nothing(tmp_path: Pa
     empty = (np.array([]), np.array([]))
     assert plot_curves({"Goal": {"invert": [empty, empty]}}, "step", tmp_path, reps=20, seed=0) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_docs_state_each_print_width_and_png_size() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text()
+    for words, width in (("one column", ONE_COLUMN_IN), ("two columns", TWO_COLUMN_IN)):
+        dpi = dpi_for(width)
+        assert f"{words}, {width:g} in (PNG {dpi} dpi, {int(width * dpi)} px)" in doc, words
