@@ -3,6 +3,7 @@ same checks run on the figures made from results/ in test_results.py and test_re
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,44 @@ def test_docs_state_each_print_width_and_png_size() -> None:
     for words, width in (("one column", ONE_COLUMN_IN), ("two columns", TWO_COLUMN_IN)):
         dpi = dpi_for(width)
         assert f"{words}, {width:g} in (PNG {dpi} dpi, {int(width * dpi)} px)" in doc, words
+
+
+def test_runs_without_a_common_evaluation_range_get_no_empty_panel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """As a released code's runs converted with only their final evaluation, each at its own last step."""
+    root = tmp_path / "runs"
+    for s in range(2):
+        write_run(root, "Platform", "invert", s, 0.5 + 0.1 * s, variant=PARAM)
+        d = write_run(root, "Platform", "invert", s, 0.9, variant={**PARAM, "agent.name": "pdqn"})
+        steps, episodes = 900 + 100 * s, 9 + s  # one row: the final evaluation, at the run's own end
+        head = "step,episode,wall_s,return_mean,return_std,return_iqm,n_episodes\n"
+        (d / "eval.csv").write_text(head + f"{steps},{episodes},1.0,0.9,0.1,0.9,100\n")
+        summary = json.loads((d / "summary.json").read_text())
+        (d / "summary.json").write_text(json.dumps({**summary, "steps": steps, "episodes": episodes}))
+    kept = capture(monkeypatch)
+    assert main(["--main", str(root), "--out", str(tmp_path / "o"), "--reps", "20"]) == 0
+    fig = _one(kept)
+    check(fig, tmp_path / "o", "figure", TWO_COLUMN_IN)
+    assert [ax.get_title().split("\n")[:2] for ax in fig.axes] == [["Platform", "PA-DDPG, N=2"]]
+    assert "P-DQN on Platform (no evaluation range its runs share)" in capsys.readouterr().out
+
+
+def test_long_panel_titles_wrap_inside_the_panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "runs"
+    long = "a_learner_with_a_very_long_name_indeed"
+    for t in TRANSFORMS[:2]:
+        for s in range(2):
+            for i in range(3):  # with the default agent: four panels, a row of quarter-width panels
+                write_run(
+                    root / str(i),
+                    "LunarLanderContinuous",
+                    t,
+                    s,
+                    1.0 + s,
+                    variant={"agent.name": f"{long}{i}"},
+                )
+            write_run(root, "LunarLanderContinuous", t, s, 2.0 + s)
+    kept = capture(monkeypatch)
+    assert main(["--main", str(root), "--out", str(tmp_path / "o"), "--reps", "20"]) == 0
+    check(_one(kept), tmp_path / "o", "figure", TWO_COLUMN_IN)  # titles on the canvas and apart

@@ -15,6 +15,7 @@ training), the final evaluation (final_eval) is appended there, so a common grid
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +35,12 @@ from bounded_ddpg.report.main_table import (
     env_order,
     groups,
 )
-from bounded_ddpg.report.plots import Curve, curve_metric, draw_panel, runs_label
+from bounded_ddpg.report.plots import Curve, curve_metric, draw_panel, has_curves, runs_label
 from bounded_ddpg.report.stats import FINISHED, RunRecord, by_value, cell_order
 
 PARAMETERISED_ONLY = ("pdqn", "mpdqn")  # agents that need a parameterised action space (config.py)
 COLUMNS, PANEL_HEIGHT_IN = 4, 1.55
+TITLE_CHARS = 24  # a panel's title lines wrap here: its axes, a quarter of 6.75 in less labels, at 7 pt
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,14 @@ def layout(records: list[RunRecord]) -> Layout:
         lines: dict[str, list[Curve]] = {}
         for r in sorted(rs, key=lambda r: (cell_order("", r.transform, ()), r.seed or 0, r.source)):
             lines.setdefault(r.transform, []).append(run_curve(r, x, y_of[env]))
-        panels[(agent, env)] = Panel(agent, env, x, y_of[env], lines)
+        if has_curves({env: lines}):  # else no panel: its runs share no evaluation range (see absent)
+            panels[(agent, env)] = Panel(agent, env, x, y_of[env], lines)
     parameterised = {e: any(by_value(r, "env.parameterised") == "true" for r in records if r.env == e)
                      for e in envs}  # fmt: skip
+    ran = {(agent, env) for env, agent in groups(done)}
     absent = {
-        (a, e): "n/a: needs a parameterised action space" if a in PARAMETERISED_ONLY and not parameterised[e]
+        (a, e): "no evaluation range its runs share" if (a, e) in ran
+        else "n/a: needs a parameterised action space" if a in PARAMETERISED_ONLY and not parameterised[e]
         else "not run"
         for a in agents for e in envs if (a, e) not in panels
     }  # fmt: skip
@@ -125,7 +130,8 @@ def plot_figure(lay: Layout, out_dir: Path, reps: int, seed: int) -> list[Path]:
             panel = lay.panels[(agent, env)]
             note = draw_panel(ax, panel.lines, styles, panel.x, panel.y, reps, seed)
             name = agent_label(agent) if agent != "ddpg" else "PA-DDPG" if lay.parameterised[env] else "DDPG"
-            title = f"{env}\n{name}, {runs_label(panel.lines)}" + (f"\n{note}" if note else "")
+            parts = [env, f"{name}, {runs_label(panel.lines)}", *([note] if note else [])]
+            title = "\n".join(textwrap.fill(part, TITLE_CHARS) for part in parts)
             ax.set_title(title, fontsize=print_style.SMALL_PT)
         for ax in list(axes.flat)[len(keys) :]:
             ax.remove()  # no empty panels: a cell without runs is a '-' in the main table

@@ -156,8 +156,8 @@ def runs_label(lines: Mapping[str, list[Curve]]) -> str:
 
 
 def has_curves(panels: Mapping[str, Mapping[str, list[Curve]]]) -> bool:
-    """Whether any line of any panel has a point to draw."""
-    return any(x.size for lines in panels.values() for curves in lines.values() for x, _ in curves)
+    """Whether any line of any panel has a point to draw: runs with a common x range (common_grid)."""
+    return any(common_grid(curves) is not None for lines in panels.values() for curves in lines.values())
 
 
 def plot_curves(
