@@ -12,6 +12,7 @@ number of runs per line in each panel's title; coinciding lines said there too.
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -134,11 +135,11 @@ def draw_panel(
     reps: int,
     seed: int,
 ) -> str:
-    """One panel's lines, bands and axes (x: 'step' or 'episode', y: its metric); returns the note on
-    coinciding lines ('' when none)."""
+    """One panel's lines, bands and axes (x: 'step' or 'episode', y: its metric); returns the note for its
+    title: lines that coincide, lines not drawn (their runs share no x range); '' when none."""
     drawn = {}
     for label, curves in lines.items():
-        if (mean := draw_mean(ax, curves, styles[label], reps, seed)) is not None:
+        if (mean := draw_mean(ax, curves, styles.get(label, {}), reps, seed)) is not None:
             drawn[label] = mean
     if y != RETURN:
         ax.set_ylim(-0.03, 1.03)
@@ -147,7 +148,10 @@ def draw_panel(
     ax.set_xlabel(X_LABELS[x])
     ax.set_ylabel(y_label(y))
     ax.grid(alpha=0.3)
-    return print_style.coinciding_note(drawn)
+    missing = [label for label in lines if label not in drawn]
+    notes = [print_style.coinciding_note(drawn)]
+    notes += [f"not drawn, its runs share no range: {', '.join(missing)}"] if missing else []
+    return "; ".join(n for n in notes if n)
 
 
 def runs_label(lines: Mapping[str, list[Curve]]) -> str:
@@ -174,7 +178,8 @@ def plot_curves(
     envs = [e for e in panels if has_curves({e: panels[e]})]
     if not envs:
         return []
-    labels = list(dict.fromkeys(label for env in envs for label in panels[env]))
+    labels = list(dict.fromkeys(label for env in envs for label in panels[env]
+                                if common_grid(panels[env][label]) is not None))  # fmt: skip
     styles = {label: print_style.line_style(i) for i, label in enumerate(labels)}
     for label in labels:  # unfinished runs: hollow markers, and the label says so
         styles[label] |= {"markerfacecolor": "white"} if label.endswith(UNFINISHED) else {}
@@ -186,8 +191,11 @@ def plot_curves(
                                  layout="constrained")  # fmt: skip
         for ax, env in zip(axes.flat, envs, strict=False):
             y = (metrics or {}).get(env, RETURN)
-            note = draw_panel(ax, panels[env], styles, x, y, reps, seed)
-            ax.set_title(f"{env} ({runs_label(panels[env])})" + (f"\n{note}" if note else ""))
+            lines = {label: curves for label, curves in panels[env].items() if label in styles or
+                     common_grid(curves) is None}  # fmt: skip
+            note = draw_panel(ax, lines, styles, x, y, reps, seed)
+            parts = [f"{env} ({runs_label(panels[env])})", *([note] if note else [])]
+            ax.set_title("\n".join(textwrap.fill(part, 40 if ncols == 1 else 28) for part in parts))
         for ax in list(axes.flat)[len(envs) :]:
             ax.remove()
         handles = [Line2D([], [], **styles[label]) for label in labels]
