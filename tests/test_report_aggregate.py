@@ -23,6 +23,7 @@ from bounded_ddpg.report.aggregate import (
     profile,
 )
 from bounded_ddpg.report.scores import SCORE_RANGES
+from figure_checks import TWO_COLUMN_IN, capture, check, png_size
 from test_report import write_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,7 +205,14 @@ def test_published_aggregate_regenerates_from_results(
 ) -> None:
     monkeypatch.chdir(ROOT)
     folders = [f"results/{f}" for f in AGGREGATE_FOLDERS]
+    figures = capture(monkeypatch)
     assert main(["--aggregate", *folders, "--out", str(tmp_path)]) == 0
+    for fig, stem in zip(figures, ("aggregate_intervals", "aggregate_curves"), strict=True):
+        check(fig, tmp_path, stem, TWO_COLUMN_IN)  # print-ready (tests/figure_checks.py)
+        assert (
+            png_size(ROOT / "docs/results/aggregate" / f"{stem}.png")[::2]
+            == png_size(tmp_path / f"{stem}.png")[::2]
+        )
     for name in ("aggregate.md", "aggregate.tex", "aggregate.csv"):
         assert (tmp_path / name).read_text() == (ROOT / "docs/results/aggregate" / name).read_text(), name
     doc = (ROOT / "docs" / "report.md").read_text()

@@ -14,6 +14,7 @@ from hydra import compose, initialize_config_module
 
 from bounded_ddpg import config as schema
 from bounded_ddpg import report, run
+from figure_checks import ONE_COLUMN_IN, TWO_COLUMN_IN, capture, check, png_size
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,18 +100,33 @@ def test_published_table_regenerates_from_results(
     folders, runs, extra = TABLES[table]
     assert set(folders) <= set(FOLDERS) and set(MAIN) <= set(FOLDERS)
     assert sum(len(list(Path(f"results/{f}").glob("*/seed*/*/summary.json"))) for f in folders) == runs
+    figures = capture(monkeypatch)
     assert report.main([*[f"results/{f}" for f in folders], "--out", str(tmp_path), *extra]) == 0
     published = ROOT / "docs" / "results" / table / "table.md"
     assert (tmp_path / "table.md").read_text() == published.read_text()
-    assert (tmp_path / "curves.png").stat().st_size > 10_000
+    (fig,) = figures
+    check(fig, tmp_path, "curves", ONE_COLUMN_IN)  # print-ready (tests/figure_checks.py): one env, one column
+    # docs/results/<table>/curves.png is this figure's PNG: the same size and resolution
+    assert png_size(published.parent / "curves.png") == png_size(tmp_path / "curves.png")
 
 
-def test_main_table_regenerates_from_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_table_regenerates_from_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(ROOT)
+    figures = capture(monkeypatch)
     assert report.main(["--main", *[f"results/{f}" for f in MAIN], "--out", str(tmp_path)]) == 0
     for name in ("main.md", "main.tex", "main.csv"):
         assert (tmp_path / name).read_text() == (ROOT / "docs/results/main" / name).read_text(), name
-    assert (tmp_path / "figure.png").stat().st_size > 100_000
+    (fig,) = figures
+    check(fig, tmp_path, "figure", TWO_COLUMN_IN)  # print-ready, no empty panel (tests/figure_checks.py)
+    cells = pd.read_csv(tmp_path / "main.csv")
+    measured = cells[(cells.kind == "measured") & (cells.n > 0)]
+    unshared = capsys.readouterr().out.count("(no evaluation range its runs share)")  # printed, no panel
+    assert len(fig.axes) == len(measured.groupby(["agent", "env"])) - unshared >= 10
+    goal = [ax.get_title() for ax in fig.axes if ax.get_title().startswith("Goal\nPA-DDPG")]
+    assert goal == ["Goal\nPA-DDPG, N=10\nall 6 lines coincide"]  # every transform at P(goal) 0 throughout
+    assert png_size(ROOT / "docs/results/main/figure.png") == png_size(tmp_path / "figure.png")
 
 
 MACHINE_KEYS = ("device", "out_dir", "run_id", "progress")  # where and how a run ran, not what it ran

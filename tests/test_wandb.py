@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
 
 from conftest import TINY, Cli, run_dirs
 
@@ -138,3 +144,68 @@ def test_online_with_an_unreachable_server_fails_fast_before_anything_exists(tmp
     assert f"cannot reach the W&B server http://127.0.0.1:{port}" in result.stderr
     assert "Use wandb.mode=offline" in result.stderr and "Traceback" not in result.stderr
     assert list(work.iterdir()) == []  # no run directory, no Hydra log, no wandb/ folder
+
+
+def _wandb_records(path: Path) -> list[Any]:
+    """The protobuf records of an offline run's ``.wandb`` file, decoded by wandb's own ``Record`` message.
+
+    The file is wandb's transaction log: a 7-byte header (``:W&B``, magic, version), then LevelDB-log framing
+    (32 KiB blocks; each chunk a 7-byte header: CRC32C, little-endian length, type 1 full / 2 first / 3 middle
+    / 4 last), the framing wandb's datastore used before the reader moved into wandb-core.
+    """
+    from wandb.proto import wandb_internal_pb2
+
+    data = path.read_bytes()
+    assert data[:4] == b":W&B", data[:8]
+    pos, block, chunks, records = 7, 32768, b"", []
+    while pos + 7 <= len(data):
+        if (left := block - pos % block) < 7:  # a block's tail too short for a header is padding
+            pos += left
+            continue
+        _crc, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        chunks, pos = chunks + data[pos + 7 : pos + 7 + length], pos + 7 + length
+        if kind in (1, 4):
+            record = wandb_internal_pb2.Record()  # type: ignore[attr-defined]  # generated, no stub
+            record.ParseFromString(chunks)
+            records.append(record)
+            chunks = b""
+        else:
+            assert kind in (2, 3), kind
+    return records
+
+
+def test_offline_history_holds_our_keys_and_cleanrl_aliases_by_global_step(cli: Cli, tmp_path: Path) -> None:
+    """The same CleanRL/openrlbenchmark names as the TensorBoard sink, read back from the offline run."""
+    result = cli("env=Platform", *TINY, "wandb.mode=offline")
+    assert result.returncode == 0, result.stderr
+    (run,) = run_dirs(tmp_path / "runs")
+    (log,) = (run / "wandb").glob("offline-run-*/run-*.wandb")
+    records = _wandb_records(log)
+    rows = [
+        {item.key or "/".join(item.nested_key): json.loads(item.value_json) for item in r.history.item}
+        for r in records
+        if r.WhichOneof("record_type") == "history"
+    ]
+    axes = {
+        r.metric.glob_name: r.metric.step_metric for r in records if r.WhichOneof("record_type") == "metric"
+    }
+    assert axes["charts/*"] == axes["losses/*"] == "global_step" and axes["eval/*"] == "step"
+    ev, metrics = pd.read_csv(run / "eval.csv"), pd.read_csv(run / "metrics.csv")
+    evals = [r for r in rows if "eval/return_mean" in r]
+    assert [r["global_step"] for r in evals] == [r["step"] for r in evals] == ev.step.tolist()
+    returns = [r["charts/episodic_return"] for r in evals]
+    assert (
+        returns == [r["eval/return_mean"] for r in evals] == pytest.approx(ev.return_mean.tolist(), rel=1e-9)
+    )
+    trains = [r for r in rows if "train/episode" in r]
+    assert [r["global_step"] for r in trains] == metrics.step.tolist()
+    for alias, column in (("losses/qf1_loss", "critic_loss"), ("losses/actor_loss", "actor_loss")):
+        logged = [(r["global_step"], r[alias]) for r in trains if alias in r]
+        expected = metrics.dropna(subset=[column])
+        assert [s for s, _ in logged] == expected.step.tolist() and len(logged) > 0, alias
+        assert [v for _, v in logged] == pytest.approx(expected[column].tolist(), rel=1e-9), alias
+    sps = [r["charts/SPS"] for r in trains]
+    wall = metrics.wall_s.tolist()
+    assert len(sps) == len(wall) and all(v > 0 for v in sps)
+    # steps / wall clock; metrics.csv rounds wall_s to 1 ms
+    assert sps == pytest.approx([s / w for s, w in zip(metrics.step, wall, strict=True)], rel=0.05)

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from bounded_ddpg.tb_sink import TensorBoardSink
+from bounded_ddpg.tb_sink import TensorBoardSink, cleanrl_aliases
 
 METRIC_KEYS = (
     "critic_loss",
@@ -245,9 +245,16 @@ class WandbSink:
         self.run.define_metric("step")
         self.run.define_metric("train/*", step_metric="step")
         self.run.define_metric("eval/*", step_metric="step")
+        self.run.define_metric("global_step")  # CleanRL's and openrlbenchmark's x axis (tb_sink.py)
+        for names in ("charts/*", "losses/*"):
+            self.run.define_metric(names, step_metric="global_step")
 
-    def log(self, prefix: str, step: int, values: Mapping[str, Any]) -> None:
-        self.run.log({"step": step, **{f"{prefix}/{k}": v for k, v in values.items() if v is not None}})
+    def log(self, prefix: str, step: int, values: Mapping[str, Any], wall_s: float | None = None) -> None:
+        """One row under our keys (``prefix/key`` by ``step``) and CleanRL's aliases by ``global_step``."""
+        row = {"step": step, **{f"{prefix}/{k}": v for k, v in values.items() if v is not None}}
+        if aliases := cleanrl_aliases(prefix, step, values, wall_s):
+            row |= {"global_step": step, **aliases}
+        self.run.log(row)
 
     def finish(self, summary: Mapping[str, Any]) -> None:
         self.run.summary.update({k: v for k, v in summary.items() if k != "config"})
@@ -308,7 +315,7 @@ class RunLogger:
     def log_metrics(self, step: int, episode: int, wall_s: float, values: Mapping[str, float]) -> None:
         self.metrics.write({"step": step, "episode": episode, "wall_s": round(wall_s, 3), **values})
         if self.wandb:
-            self.wandb.log("train", step, {"episode": episode, **values})
+            self.wandb.log("train", step, {"episode": episode, **values}, wall_s)
         if self.tensorboard:
             self.tensorboard.log_train(step, episode, wall_s, values)
 

@@ -9,6 +9,7 @@ own keys (``train/<metric>``, ``eval/<stat>``), and under the names CleanRL logs
 - ``charts/SPS``: environment steps per second of wall clock so far;
 - ``losses/qf1_loss``: the critic loss (train/critic_loss);
 - ``losses/actor_loss``: the actor loss (train/actor_loss).
+The W&B sink (logger.WandbSink) logs the same aliases (cleanrl_aliases) against ``global_step``.
 Needs the `tensorboard` package (``pip install 'bounded_ddpg[tensorboard]'``).
 """
 
@@ -33,6 +34,18 @@ def _scalars(values: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
+def cleanrl_aliases(
+    prefix: str, step: int, values: Mapping[str, Any], wall_s: float | None = None
+) -> dict[str, float]:
+    """The CleanRL/openrlbenchmark names of a ``train`` or ``eval`` row's values (``wall_s``: the run's wall
+    clock so far, for ``charts/SPS``, train rows only)."""
+    names = TRAIN_ALIASES if prefix == "train" else EVAL_ALIASES
+    out = {names[k]: v for k, v in _scalars(values).items() if k in names}
+    if prefix == "train" and wall_s is not None and wall_s > 0:
+        out["charts/SPS"] = step / wall_s
+    return out
+
+
 class TensorBoardSink:
     """One SummaryWriter per run directory."""
 
@@ -45,19 +58,16 @@ class TensorBoardSink:
             ) from exc
         self.writer = SummaryWriter(log_dir=str(run_dir / TB_DIR))
 
-    def _write(self, prefix: str, aliases: Mapping[str, str], step: int, values: Mapping[str, Any]) -> None:
-        for key, value in _scalars(values).items():
-            self.writer.add_scalar(f"{prefix}/{key}", value, global_step=step)
-            if key in aliases:
-                self.writer.add_scalar(aliases[key], value, global_step=step)
+    def _write(self, prefix: str, step: int, values: Mapping[str, Any], wall_s: float | None = None) -> None:
+        ours = {f"{prefix}/{k}": v for k, v in _scalars(values).items()}
+        for tag, value in {**ours, **cleanrl_aliases(prefix, step, values, wall_s)}.items():
+            self.writer.add_scalar(tag, value, global_step=step)
 
     def log_train(self, step: int, episode: int, wall_s: float, values: Mapping[str, Any]) -> None:
-        self._write("train", TRAIN_ALIASES, step, {"episode": episode, **values})
-        if wall_s > 0:
-            self.writer.add_scalar("charts/SPS", step / wall_s, global_step=step)
+        self._write("train", step, {"episode": episode, **values}, wall_s)
 
     def log_eval(self, step: int, episode: int, values: Mapping[str, Any]) -> None:
-        self._write("eval", EVAL_ALIASES, step, {"episode": episode, **values})
+        self._write("eval", step, {"episode": episode, **values})
         self.writer.flush()
 
     def close(self) -> None:

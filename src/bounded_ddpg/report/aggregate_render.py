@@ -4,15 +4,14 @@ aggregate_intervals.{png,pdf}: per metric (IQM, median, mean, optimality gap) ea
 and 95% stratified bootstrap interval. aggregate_curves.{png,pdf}: the performance profile (fraction of
 runs with normalised score > tau, with its band) and the sample-efficiency curve (IQM of the normalised
 evaluation score against the fraction of the training budget, with its band). Both figures are drawn at
-a two-column paper's text width (PRINT_WIDTH_IN = 7.0 in) with 8 pt text (7 pt tick labels), at 300 dpi
-(2100 px wide); methods get the Okabe-Ito colour-blind-safe palette (Wong 2011, "Points of view: Color
-blindness", Nature Methods 8:441) and distinct line styles and markers; the legend sits below the axes.
+a two-column paper's text width (TWO_COLUMN_IN, 6.75 in) with 8 pt text (7 pt tick labels and
+legend entries), at 300 dpi (2025 px wide); methods get print_style's Okabe-Ito colour-blind-safe palette
+with distinct dash patterns and markers; the curves' legend sits below the axes, which keep their size.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -20,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from bounded_ddpg.report import print_style
 from bounded_ddpg.report.aggregate import (
     METRICS,
     Aggregate,
@@ -29,29 +29,8 @@ from bounded_ddpg.report.aggregate import (
     profile,
     resample,
 )
+from bounded_ddpg.report.print_style import TWO_COLUMN_IN
 from bounded_ddpg.report.scores import P_GOAL
-
-PRINT_WIDTH_IN, DPI = 7.0, 300
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-LINESTYLES: tuple[Any, ...] = (
-    "-",
-    "--",
-    ":",
-    "-.",
-    (0, (5, 1, 1, 1, 1, 1)),
-    (0, (1, 1)),
-    (0, (8, 2)),
-    (0, (3, 3)),
-)
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-
-def _text_style() -> Any:
-    """8 pt text, 7 pt ticks and legend entries; TrueType fonts in the PDF."""
-    return plt.rc_context({
-        "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
-        "legend.fontsize": 7, "legend.title_fontsize": 8, "pdf.fonttype": 42,
-    })  # fmt: skip
 
 
 def _fmt(e: Estimate, tex: bool = False) -> str:
@@ -118,44 +97,39 @@ def render_csv(agg: Aggregate) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _style(i: int) -> dict[str, Any]:
-    return {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
-            "marker": MARKERS[i % len(MARKERS)]}  # fmt: skip
-
-
 def plot_intervals(agg: Aggregate, out_dir: Path) -> list[Path]:
     """One panel per metric: each method's point estimate (marker) and interval (bar)."""
     n = len(agg.methods)
-    with _text_style():
-        fig, axes = plt.subplots(1, len(METRICS), figsize=(PRINT_WIDTH_IN, 0.3 * n + 1.1), sharey=True,
+    with print_style.print_text():
+        fig, axes = plt.subplots(1, len(METRICS), figsize=(TWO_COLUMN_IN, 0.3 * n + 1.1), sharey=True,
                                  layout="constrained")  # fmt: skip
         for ax, name in zip(axes, METRICS, strict=True):
             for i, m in enumerate(agg.methods):
                 point, lo, hi = agg.estimates[m][name]
                 y = n - 1 - i
-                style = _style(i)
+                style = print_style.line_style(i)
                 if lo is not None and hi is not None:
                     ax.plot([lo, hi], [y, y], color=style["color"], lw=5, alpha=0.55, solid_capstyle="butt")
                 ax.plot(
                     [point], [y], color=style["color"], marker=style["marker"], ms=5, mec="black", mew=0.5
                 )
-            ax.set_title(name)
-            ax.set_xlabel("normalised score" + (", lower is better" if name == "optimality gap" else ""))
+            ax.set_title(name + ("\n(lower is better)" if name == "optimality gap" else "\n"))
+            ax.set_xlabel("normalised score")
             ax.grid(axis="x", alpha=0.3)
         axes[0].set_yticks(range(n), list(reversed(agg.methods)))
         axes[0].set_ylim(-0.6, n - 0.4)
-        return _save(fig, out_dir, "aggregate_intervals")
+        return print_style.save(fig, out_dir, "aggregate_intervals")
 
 
 def plot_curves(agg: Aggregate, out_dir: Path) -> list[Path]:
     """Performance profiles and sample-efficiency IQM curves, one line per method, legend below."""
     pooled = np.concatenate([s for m in agg.methods for s in agg.scores[m]])
     taus = np.linspace(min(0.0, float(pooled.min())), max(1.0, float(pooled.max())), 101)
-    with _text_style():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 2.9), layout="constrained")
+    with print_style.print_text():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(TWO_COLUMN_IN, 2.4), layout="constrained")
         handles = []
         for i, m in enumerate(agg.methods):
-            style = _style(i)
+            style = print_style.line_style(i)
             lo, hi = interval(
                 profile(resample(agg.scores[m], agg.reps, np.random.default_rng(agg.seed)), taus)
             )
@@ -172,15 +146,7 @@ def plot_curves(agg: Aggregate, out_dir: Path) -> list[Path]:
         for ax in (left, right):
             ax.grid(alpha=0.3)
         metrics = sorted({r.metric for r in agg.ranges.values()}, key=lambda k: k != P_GOAL)
-        fig.legend(handles, list(agg.methods), loc="outside lower center", ncol=min(len(handles), 6),
-                   frameon=False, title=f"method ({', '.join(metrics)} normalised; "
-                   f"{len(agg.tasks)} tasks; 95% stratified bootstrap bands)")  # fmt: skip
-        return _save(fig, out_dir, "aggregate_curves")
-
-
-def _save(fig: Any, out_dir: Path, stem: str) -> list[Path]:
-    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
-    for p in paths:
-        fig.savefig(p, dpi=DPI)
-    plt.close(fig)
-    return paths
+        n_tasks = len(agg.tasks)
+        title = f"method ({', '.join(metrics)} normalised; {n_tasks} tasks; 95% stratified bootstrap bands)"
+        print_style.legend_below(fig, handles, list(agg.methods), title)
+        return print_style.save(fig, out_dir, "aggregate_curves")

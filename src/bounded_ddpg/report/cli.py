@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import defaultdict
 from pathlib import Path
-
-import numpy as np
 
 from bounded_ddpg.report import (
     aggregate,
@@ -21,38 +18,17 @@ from bounded_ddpg.report import (
     tables,
 )
 from bounded_ddpg.report.duplicates import drop_duplicates
-from bounded_ddpg.report.runs import Problem, find_run_dirs, read_run_dir, read_wandb
+from bounded_ddpg.report.runs import Problem, find_run_dirs, no_finished_run, read_run_dir, read_wandb
 from bounded_ddpg.report.stats import (
     FINISHED,
     RunRecord,
     TableInfo,
     build_rows,
-    by_value,
     cell_order,
     experiment_keys,
     leaf_paths,
     success_keys,
 )
-
-UNFINISHED = " (unfinished)"
-
-
-def curve_panels(
-    records: list[RunRecord], x: str, by: tuple[str, ...], unfinished: bool
-) -> dict[str, dict[str, list[plots.Curve]]]:
-    """env -> line label -> runs' (x, return) curves. Finished runs only, unless ``unfinished``: then runs
-    still running or interrupted get their own lines, labelled "(unfinished)" (and drawn dashed)."""
-    panels: dict[str, dict[str, list[plots.Curve]]] = defaultdict(lambda: defaultdict(list))
-    for r in records:
-        xs = np.array(r.steps if x == "step" else r.episodes, dtype=float)
-        partial = unfinished and r.status in ("running", "interrupted")
-        if (r.status == FINISHED or partial) and xs.size and xs.size == len(r.returns):
-            label = " ".join([r.transform, *[f"{k}={by_value(r, k)}" for k in by]])
-            panels[r.env][label + (UNFINISHED if partial else "")].append((xs, np.array(r.returns, float)))
-    return {
-        e: dict(sorted(panels[e].items(), key=lambda kv: cell_order(e, kv[0].split()[0], ())))
-        for e in sorted(panels)
-    }
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
@@ -113,7 +89,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
     p.add_argument(
         "--unfinished-curves",
         action="store_true",
-        help="also draw runs still running or interrupted as dashed '(unfinished)' lines (never tabled)",
+        help="also draw runs still running or interrupted as lines labelled '(unfinished)', with hollow "
+        "markers (never tabled)",
     )
     p.add_argument(
         "--strict",
@@ -161,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no readable runs:\n" + "\n".join(problems))
     records, duplicate_runs = drop_duplicates(records)  # the same run read twice is counted once
     problems += duplicate_runs
+    nothing = no_finished_run(records)
+    drawable = a.unfinished_curves and not (a.main or a.aggregate) and plots.has_curves(
+        plots.curve_panels(records, a.x or "step", (), unfinished=True))  # fmt: skip
+    if nothing and not a.missing_commands and not drawable:
+        print(nothing, file=sys.stderr)
+        return 1
     if a.main:
         return write_main(parser, a, records, problems)
     if a.aggregate:
@@ -199,11 +182,16 @@ def main(argv: list[str] | None = None) -> int:
         (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
         (a.out / "table.tex").write_text(tables.render_latex(rows, info))
         (a.out / "table.csv").write_text(tables.render_csv(rows, info))
-        ordered = curve_panels(records, a.x or "step", by, a.unfinished_curves)
-        plots.plot_curves(ordered, a.x or "step", a.out, a.reps, a.seed)
+        panels = plots.curve_panels(records, a.x or "step", by, a.unfinished_curves)
+        metrics = {e: plots.curve_metric([r for r in records if r.env == e and r.status == FINISHED])
+                   for e in panels}  # fmt: skip
+        drawn = plots.plot_curves(panels, a.x or "step", a.out, a.reps, a.seed, metrics)
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
-    print(f"\nwrote {a.out}/table.md, table.tex, table.csv, curves.png, curves.pdf")
+    if not drawn:
+        print("\nno curves: no run to draw has evaluation rows (eval.csv); curves.png and curves.pdf not "
+              "written", file=sys.stderr)  # fmt: skip
+    print(f"\nwrote {a.out}/table.md, table.tex, table.csv" + (", curves.png, curves.pdf" if drawn else ""))
     return 0
 
 
@@ -227,9 +215,13 @@ def write_main(
         (a.out / "main.md").write_text(main_render.render_markdown(table))
         (a.out / "main.tex").write_text(main_render.render_latex(table))
         (a.out / "main.csv").write_text(main_render.render_csv(table))
-        figure.plot_figure(figure.layout(records), a.out, a.reps, a.seed)
+        lay = figure.layout(records)
+        figure.plot_figure(lay, a.out, a.reps, a.seed)
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    if lay.absent:
+        print("\nfigure: no panel for " + "; ".join(f"{main_table.agent_label(ag)} on {env} ({why})"
+                                                   for (ag, env), why in lay.absent.items()))  # fmt: skip
     print(f"\nwrote {a.out}/main.md, main.tex, main.csv, figure.png, figure.pdf")
     return 0
 

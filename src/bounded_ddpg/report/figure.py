@@ -1,18 +1,21 @@
-"""The main figure (`report --main`): learning curves, one column per environment, one row per agent.
+"""The main figure (`report --main`): learning curves, a panel per (agent, env) with finished runs.
 
-Each panel is one (agent, env); each line one transform (the same colour in every panel): the mean over the
-cell's finished runs with a 95% percentile bootstrap band of that mean (plots.mean_band), runs interpolated
-onto a common grid (plots.common_grid). The y value is the environment's main-table metric: eval.csv's
-p_goal column where the metric is P(goal) and every finished run of the env has that column, else the
-evaluation return. The x axis is training episodes for panels whose runs have an episode budget
-(budget.episodes set, budget.steps null), else environment steps. Every curve ends where its run ended:
-when a run's last eval.csv row lies before its summary's `episodes` / `steps` (its end of training), the
-final evaluation (final_eval) is appended there, so a common grid reaches the budget.
+Drawn at a two-column paper's text width (6.75 in, print_style.py): the panels with runs only (a cell
+without runs is a '-' in the main table, never an empty panel), in the main table's order (agent, then
+env), four to a row, one legend below. Each line is one transform (the same colour, dashes and marker in
+every panel): the mean over the cell's finished runs with a 95% percentile bootstrap band of that mean
+(plots.mean_band), runs interpolated onto a common grid (plots.common_grid); lines that coincide are said
+in the panel's title. The y value is the environment's main-table metric (plots.curve_metric): eval.csv's
+success column where the metric is a success rate (P(goal)) and every finished run of the env has that
+column, else the evaluation return. The x axis is training episodes for panels whose runs have an
+episode budget (budget.episodes set, budget.steps null), else environment steps. Every curve ends where
+its run ended: when a run's last eval.csv row lies before its summary's `episodes` / `steps` (its end of
+training), the final evaluation (final_eval) is appended there, so a common grid reaches the budget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +24,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
 
+from bounded_ddpg.report import print_style
 from bounded_ddpg.report.main_table import (
     RETURN,
     agent_label,
@@ -32,14 +34,13 @@ from bounded_ddpg.report.main_table import (
     agent_rank,
     env_order,
     groups,
-    metric_of,
 )
-from bounded_ddpg.report.plots import Curve, draw_mean, thousands
+from bounded_ddpg.report.plots import Curve, curve_metric, draw_panel, has_curves, runs_label
 from bounded_ddpg.report.stats import FINISHED, RunRecord, by_value, cell_order
 
 PARAMETERISED_ONLY = ("pdqn", "mpdqn")  # agents that need a parameterised action space (config.py)
-DPI = 160
-Color = tuple[float, float, float, float]
+COLUMNS, PANEL_HEIGHT_IN = 4, 1.55
+TITLE_CHARS = 24  # a panel's title lines wrap here: its axes, a quarter of 6.75 in less labels, at 7 pt
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,16 @@ class Panel:
 
 @dataclass(frozen=True)
 class Layout:
-    """The grid: columns `envs`, rows `agents`; `panels` for (agent, env) with runs, `absent` the text of
-    the others ('not run', or 'n/a' where the agent cannot run that env); `transforms` fixes the colours."""
+    """`envs` and `agents` in table order; `panels` for (agent, env) with runs, `absent` why the others have
+    none ('not run', or 'n/a' where the agent cannot run that env; printed, not drawn); `transforms` fixes
+    the line styles; `parameterised`: env -> whether its runs have a parameterised action space."""
 
     envs: tuple[str, ...]
     agents: tuple[str, ...]
     panels: dict[tuple[str, str], Panel]
     absent: dict[tuple[str, str], str]
     transforms: tuple[str, ...]
+    parameterised: dict[str, bool]
 
 
 def episode_budget(r: RunRecord) -> bool:
@@ -88,76 +91,52 @@ def layout(records: list[RunRecord]) -> Layout:
     done = [r for r in records if r.status == FINISHED]
     envs = tuple(env_order(records))
     agents = tuple(sorted({agent_of(r) for r in records}, key=agent_rank))
-    y_of = {}
-    for env in envs:
-        rs = [r for r in done if r.env == env]
-        has_curve = all(len(r.p_successes) == len(r.returns) > 0 for r in rs)
-        y_of[env] = metric_of(rs) if has_curve else RETURN
+    y_of = {env: curve_metric([r for r in done if r.env == env]) for env in envs}
     panels: dict[tuple[str, str], Panel] = {}
     for (env, agent), rs in groups(done).items():
         x = "episode" if all(episode_budget(r) for r in rs) else "step"
         lines: dict[str, list[Curve]] = {}
         for r in sorted(rs, key=lambda r: (cell_order("", r.transform, ()), r.seed or 0, r.source)):
             lines.setdefault(r.transform, []).append(run_curve(r, x, y_of[env]))
-        panels[(agent, env)] = Panel(agent, env, x, y_of[env], lines)
+        if has_curves({env: lines}):  # else no panel: its runs share no evaluation range (see absent)
+            panels[(agent, env)] = Panel(agent, env, x, y_of[env], lines)
     parameterised = {e: any(by_value(r, "env.parameterised") == "true" for r in records if r.env == e)
                      for e in envs}  # fmt: skip
+    ran = {(agent, env) for env, agent in groups(done)}
     absent = {
-        (a, e): "n/a: needs a parameterised\naction space" if a in PARAMETERISED_ONLY and not parameterised[e]
+        (a, e): "no evaluation range its runs share" if (a, e) in ran
+        else "n/a: needs a parameterised action space" if a in PARAMETERISED_ONLY and not parameterised[e]
         else "not run"
         for a in agents for e in envs if (a, e) not in panels
     }  # fmt: skip
     transforms = tuple(sorted({r.transform for r in done}, key=lambda t: cell_order("", t, ())))
-    return Layout(envs, agents, panels, absent, transforms)
+    return Layout(envs, agents, panels, absent, transforms, parameterised)
 
 
 def plot_figure(lay: Layout, out_dir: Path, reps: int, seed: int) -> list[Path]:
-    """Draw `lay` into figure.png (at least 1600 px wide) and figure.pdf (vector) in `out_dir`."""
-    colors = {t: plt.get_cmap("tab10")(i % 10) for i, t in enumerate(lay.transforms)}
-    ncols, nrows = max(1, len(lay.envs)), max(1, len(lay.agents))
-    width = max(4.2 * ncols, 10.5)  # 10.5 in at 160 dpi: 1680 px
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(width, 2.7 * nrows + 0.9), squeeze=False, layout="constrained"
-    )
-    for i, agent in enumerate(lay.agents):
-        for j, env in enumerate(lay.envs):
-            ax = axes[i, j]
-            title = f"{env} — {agent_label(agent)}"
-            panel = lay.panels.get((agent, env))
-            if panel is None:
-                ax.set_axis_off()
-                ax.set_title(title, fontsize="small", color="0.55")
-                ax.text(0.5, 0.5, lay.absent[(agent, env)], ha="center", va="center", color="0.55",
-                        fontsize="small", transform=ax.transAxes)  # fmt: skip
-                continue
-            _draw(ax, panel, colors, reps, seed)
-            ns = sorted({len(c) for c in panel.lines.values()})
-            n = f"N={ns[0]}" if len(ns) == 1 else f"N={ns[0]}-{ns[-1]}"
-            ax.set_title(f"{title} ({n})", fontsize="small")
-    handles = [Line2D([], [], color=colors[t], lw=2) for t in lay.transforms]
-    fig.legend(handles, list(lay.transforms), loc="outside lower center", ncol=max(1, len(handles)),
-               frameon=False, title="transform (mean over runs, 95% bootstrap band)")  # fmt: skip
-    paths = [out_dir / "figure.png", out_dir / "figure.pdf"]
-    for p in paths:
-        fig.savefig(p, dpi=DPI)
-    plt.close(fig)
-    return paths
-
-
-def _draw(ax: Axes, panel: Panel, colors: Mapping[str, Color], reps: int, seed: int) -> None:
-    """One panel's lines and bands, axes labelled by its x and y."""
-    drawn: list[tuple[np.ndarray, np.ndarray]] = []
-    for transform, curves in panel.lines.items():
-        if (mean := draw_mean(ax, curves, colors[transform], reps, seed, lw=1.4)) is not None:
-            drawn.append(mean)
-    if len(drawn) > 1 and all(g.shape == drawn[0][0].shape and np.allclose(g, drawn[0][0]) and
-                              np.allclose(m, drawn[0][1]) for g, m in drawn):  # fmt: skip
-        ax.text(0.98, 0.95, f"all {len(drawn)} lines coincide (the last drawn shows)", ha="right",
-                va="top", fontsize="x-small", color="0.4", transform=ax.transAxes)  # fmt: skip
-    if panel.y != RETURN:
-        ax.set_ylim(-0.03, 1.03)
-    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
-    ax.set_xlabel("training episodes" if panel.x == "episode" else "environment steps", fontsize="small")
-    ax.set_ylabel("evaluation return" if panel.y == RETURN else panel.y, fontsize="small")
-    ax.tick_params(labelsize="x-small")
-    ax.grid(alpha=0.3)
+    """Draw `lay` into figure.png and figure.pdf in `out_dir`, at a two-column paper's text width
+    (print_style.TWO_COLUMN_IN, 6.75 in; 8 pt text, 7 pt ticks and legend): only the panels with runs,
+    in table order (agent, then env), COLUMNS to a row, one legend below; [] when no panel has runs."""
+    keys = [(a, e) for a in lay.agents for e in lay.envs if (a, e) in lay.panels]
+    if not keys:
+        return []
+    styles = {t: print_style.line_style(i) for i, t in enumerate(lay.transforms)}
+    ncols = min(COLUMNS, len(keys))
+    nrows = -(-len(keys) // ncols)
+    with print_style.print_text():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(print_style.TWO_COLUMN_IN, PANEL_HEIGHT_IN * nrows),
+                                 squeeze=False, layout="constrained")  # fmt: skip
+        for ax, (agent, env) in zip(axes.flat, keys, strict=False):
+            panel = lay.panels[(agent, env)]
+            note = draw_panel(ax, panel.lines, styles, panel.x, panel.y, reps, seed)
+            name = agent_label(agent) if agent != "ddpg" else "PA-DDPG" if lay.parameterised[env] else "DDPG"
+            parts = [env, f"{name}, {runs_label(panel.lines)}", *([note] if note else [])]
+            title = "\n".join(textwrap.fill(part, TITLE_CHARS) for part in parts)
+            ax.set_title(title, fontsize=print_style.SMALL_PT)
+        for ax in list(axes.flat)[len(keys) :]:
+            ax.remove()  # no empty panels: a cell without runs is a '-' in the main table
+        handles = [Line2D([], [], **styles[t]) for t in lay.transforms]
+        print_style.legend_below(
+            fig, handles, list(lay.transforms), "transform: mean over runs, 95% bootstrap band"
+        )
+        return print_style.save(fig, out_dir, "figure")

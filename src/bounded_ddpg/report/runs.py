@@ -6,6 +6,7 @@ A directory that cannot be read becomes a Problem (listed in the report's footer
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,13 @@ def read_wandb(path: str, sweep: bool) -> list[RunRecord | Problem]:
         except ValueError as e:
             out.append(Problem(src, str(e)))
     return out
+
+
+def no_finished_run(records: list[RunRecord]) -> str | None:
+    """None when some run finished, else the message that replaces a blank table and figure."""
+    if any(r.status == FINISHED for r in records):
+        return None
+    counts = Counter(r.status for r in records)
+    seen = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return (f"report: no run finished ({seen}): no table or figure to make. Report again when runs finish; "
+            "the ordinary report's --unfinished-curves draws runs still running or interrupted.")  # fmt: skip
