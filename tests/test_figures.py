@@ -206,3 +206,31 @@ def test_long_panel_titles_wrap_inside_the_panel(tmp_path: Path, monkeypatch: py
     kept = capture(monkeypatch)
     assert main(["--main", str(root), "--out", str(tmp_path / "o"), "--reps", "20"]) == 0
     check(_one(kept), tmp_path / "o", "figure", TWO_COLUMN_IN)  # titles on the canvas and apart
+
+
+def test_runs_evaluated_once_are_a_marker_with_their_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another code's runs (report/reference.py: one final evaluation each, at the same point) are one
+    large marker at their mean with the 95% band as error bar, above our lines, and in the legend."""
+    root = tmp_path / "runs"
+    for s in range(3):
+        write_run(root, "Platform", "invert", s, 0.5 + 0.1 * s, variant={**PARAM, "agent.name": "mpdqn"})
+    for s, ret in enumerate([0.98, 0.99]):
+        reference = {**PARAM, "agent.name": "mpdqn_reference"}
+        write_run(root, "Platform", "invert", s, ret, variant=reference, evals=[(1000, ret)])
+    kept = capture(monkeypatch)
+    assert main([str(root), "--out", str(tmp_path / "o"), "--reps", "200"]) == 0
+    fig = _one(kept)
+    check(fig, tmp_path / "o", "curves", ONE_COLUMN_IN)
+    (ax,) = fig.axes
+    (bar,) = ax.containers  # the reference's error bar; our runs are a line with a band
+    marker, caps, (span,) = bar.lines
+    assert list(marker.get_xdata()) == [1000] and float(marker.get_ydata()[0]) == pytest.approx(0.985)
+    ours = [ln for ln in ax.lines if len(ln.get_xdata()) > 1]  # our mean curve
+    assert marker.get_markersize() == 6 and marker.get_zorder() > max(ln.get_zorder() for ln in ours)
+    assert len(caps) == 2
+    (segment,) = span.get_segments()
+    assert 0.98 <= segment[0][1] < 0.985 < segment[1][1] <= 0.99  # the bootstrap band over the 2 runs
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("mpdqn_reference" in label for label in labels)

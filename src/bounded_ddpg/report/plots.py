@@ -115,11 +115,18 @@ def draw_mean(
     ax: Axes, curves: list[Curve], style: Mapping[str, Any], reps: int, seed: int
 ) -> tuple[Array, Array] | None:
     """Draw one cell's mean curve (``style``: print_style.line_style) and, for several runs, its 95% band;
-    returns (grid, mean), or None when the runs share no x range."""
+    returns (grid, mean), or None when the runs share no x range. Runs evaluated once, at the same point
+    (another code's final evaluation, report/reference.py) are one large marker with the band as error
+    bar, drawn above the lines."""
     grid = common_grid(curves)
     if grid is None:
         return None
     m, lo, hi = mean_band(interpolate(curves, grid), reps, seed)
+    if grid.size == 1:
+        point = {k: v for k, v in style.items() if k != "linestyle"}
+        ax.errorbar(grid, m, yerr=[m - lo, hi - m], linestyle="none", markersize=6, capsize=2.5,
+                    markeredgecolor="black", markeredgewidth=0.6, zorder=5, **point)  # fmt: skip
+        return grid, m
     ax.plot(grid, m, markevery=0.1, **style)
     if len(curves) > 1:
         ax.fill_between(grid, lo, hi, color=style["color"], alpha=0.15, lw=0)
