@@ -7,16 +7,20 @@ transform (a transform ablation in one agent), and every inductor test of that t
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from bounded_ddpg import agents, transforms
 from bounded_ddpg.actor_step import set_grads
@@ -24,7 +28,7 @@ from bounded_ddpg.agents import DDPG
 from bounded_ddpg.compiled import MAX_SIZES, CompiledUpdate
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.replay import Batch, ReplayBuffer
-from conftest import child_env
+from conftest import TINY, Cli, child_env, run_dirs
 
 OBS, K = 5, 2  # observation size; discrete actions of the parameterised agents (one parameter each)
 N_UPDATES = 8
@@ -266,3 +270,24 @@ def test_no_cxx_compiler_one_warning_line_and_eager() -> None:
     assert out.stdout.strip() == "eager: True"
     lines = [line for line in out.stderr.splitlines() if "agent.compile" in line]
     assert len(lines) == 1 and "no C++ compiler for inductor (InvalidCxxCompiler" in lines[0], out.stderr
+
+
+@pytest.mark.slow
+def test_a_run_with_agent_compile_trains_like_the_eager_run(cli: Cli, tmp_path: Path) -> None:
+    """train.py's wiring: a tiny Platform run with agent.compile=true finishes, records the key, and its
+    first metrics row (means over its updates) matches the eager run's to float tolerance."""
+    rows = {}
+    for flag in ("false", "true"):
+        out = cli("env=Platform", "seed=3", f"run_id=c{flag}", f"agent.compile={flag}", *TINY, timeout=900)
+        assert out.returncode == 0, out.stderr
+        assert "agent.compile:" not in out.stderr, out.stderr  # no warning: it really compiled
+    for run in run_dirs(tmp_path / "runs"):
+        summary = json.loads((run / "summary.json").read_text())
+        assert summary["status"] == "finished"
+        with open(run / "metrics.csv", newline="") as f:
+            rows[yaml.safe_load((run / "config.yaml").read_text())["agent"]["compile"]] = next(
+                csv.DictReader(f)
+            )
+    keys = ["critic_loss", "q_mean", "actor_loss", "dq_da_norm"]
+    eager, compiled = ([float(rows[c][k]) for k in keys] for c in (False, True))
+    np.testing.assert_allclose(compiled, eager, rtol=1e-3, atol=1e-6)
