@@ -188,6 +188,18 @@ def test_set_grads_is_zero_grad_then_backward_bit_for_bit(name: str) -> None:
     assert len(ours) == len(theirs) == len(params) and all(map(torch.equal, ours, theirs))
 
 
+def test_actor_grad_direct_traced_matches_eager() -> None:
+    """actor_grad=direct (the autograd.Function path of the seam) through Dynamo and AOTAutograd (the
+    aot_eager backend: the traced graphs without inductor's code generation) agrees with eager."""
+    update = CompiledUpdate(backend="aot_eager")
+    agent, twin = (make_agent("ddpg", SEEDS, actor_grad="direct") for _ in range(2))
+    for b in batches(len(SEEDS), 4):
+        update(agent, b)
+        twin.update(b)
+    assert update.eager_reason is None and update.compiled == {(len(SEEDS), True)}
+    torch.testing.assert_close(tensors(agent), tensors(twin), atol=ATOL, rtol=RTOL)
+
+
 def test_members_leaving_compile_at_most_max_sizes_then_eager(capsys: pytest.CaptureFixture[str]) -> None:
     """Members leave one by one (agent.subset, as train.py's compact): the first MAX_SIZES member counts
     are compiled (Dynamo's frames counted), the next runs eager with one line saying so, and the eager

@@ -9,9 +9,9 @@ the reference path. What differs from eager:
   and Adam runs as torch's compiled optimizer (``foreach``; torch itself breaks the graph around an
   optimizer step, so a phase is a few graphs: gradients | Adam | ... | target update). Eager uses the fused
   Adam kernel. Results agree with eager's to float rounding (tests/test_compile.py states the tolerance),
-  not bit for bit; TD3's smoothing noise is drawn outside the graph from the same per-member streams.
+  not bit for bit; TD3's smoothing noise comes from the same per-member streams as eager's.
 * ``agent.actor_grad=direct`` compiles with more graph breaks (its autograd.Function records diagnostics
-  as a side effect); chain, the default, does not.
+  as a side effect, which Dynamo leaves to eager); chain, the default, has only the optimisers' breaks.
 
 Bounded recompiles: the graphs are specialised to the member count M (``dynamic=False``). Members leaving
 the batch (train.py's compact) give new M; the first ``MAX_SIZES`` member counts are compiled, any later one
@@ -25,6 +25,7 @@ copy taken before) and that update is made eagerly, so the run's numbers are eag
 from __future__ import annotations
 
 import copy
+import logging
 import sys
 import time
 from typing import Any
@@ -39,6 +40,12 @@ MAX_SIZES = 3  # member counts compiled per process; later ones run eager (modul
 # Dynamo's settings while tracing: autograd.grad into the graph, and room for the frames that graph breaks
 # leave (the optimisers' steps, one cache entry per optimiser and member count) beyond its default of 8.
 DYNAMO: dict[str, Any] = {"trace_autograd_ops": True, "recompile_limit": 64}
+
+
+def _quiet_profiler_notice(record: logging.LogRecord) -> bool:
+    """Drop Dynamo's one-off notice that the optimiser step's profiler label is not traced (harmless: the
+    label only names the step in torch.profiler's traces), so that a compile prints nothing of its own."""
+    return not str(record.msg).startswith("Profiler record function")
 
 
 def _phase(agent: DDPG, batch: Batch, actor: bool) -> Metrics:
@@ -78,6 +85,9 @@ class CompiledUpdate:
         self.eager_reason: str | None = None  # set once compiling is given up for good
         self.compile_s = 0.0  # wall time of the first call of each member count (compiling + one update)
         self.fn: Any = torch.compile(_phase, backend=backend, mode=mode, dynamic=False)
+        log = logging.getLogger("torch._dynamo.variables.ctx_manager")
+        if _quiet_profiler_notice not in log.filters:
+            log.addFilter(_quiet_profiler_notice)
         problem = compiler_problem() if backend == "inductor" else None
         if problem is not None:
             self.give_up(f"no C++ compiler for inductor ({problem})")
