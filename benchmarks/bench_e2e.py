@@ -3,6 +3,7 @@
     python benchmarks/bench_e2e.py                  # DDPG: 3 interleaved repeats of 3000 learning steps
     python benchmarks/bench_e2e.py --agent td3      # TD3, the same way
     python benchmarks/bench_e2e.py --learn-steps 500 --repeats 1   # a smoke run (at least 200 steps)
+    python benchmarks/bench_e2e.py --compiled       # also bounded_ddpg with agent.compile=true
 
 Settings (CleanRL ddpg_continuous_action.py and td3_continuous_action.py defaults): batch 256, 256x256
 ReLU, Adam lr 3e-4 for every network, tau 0.005, gamma 0.99, buffer 1e6, learning starts 5000 (CleanRL's
@@ -118,8 +119,10 @@ def cleanrl_style(learn_steps: int, seed: int, td3: bool) -> float:
     return learn_steps / (time.perf_counter() - start)
 
 
-def ours(learn_steps: int, seed: int, agent: str) -> float:
-    """Learning-phase steps/s of `python -m bounded_ddpg.run` at the same settings (from metrics.csv)."""
+def ours(learn_steps: int, seed: int, agent: str, compile: bool = False) -> tuple[float, float, float]:
+    """Learning-phase steps/s of `python -m bounded_ddpg.run` at the same settings (from metrics.csv):
+    without the first 100 learning steps, with them (and so with agent.compile's compile time, made at the
+    first update), and those 100 steps' excess wall time over the steady rate (the compile time)."""
     with tempfile.TemporaryDirectory() as out:
         cmd = [
             sys.executable, "-m", "bounded_ddpg.run", "env=Pendulum", f"agent={agent}", "transform=squash",
@@ -130,13 +133,16 @@ def ours(learn_steps: int, seed: int, agent: str) -> float:
             "agent.policy_delay=2", "agent.noise.kind=gaussian", "agent.noise.sigma=0.1",
             "eval.every_steps=0", "eval.final_episodes=1",
             "log_every_steps=100", "progress=false", "torch_threads=1", f"out_dir={out}",
+            f"agent.compile={str(compile).lower()}",
         ]  # fmt: skip
         subprocess.run(cmd, check=True, capture_output=True)
         (metrics,) = Path(out).glob("Pendulum/squash/seed*/*/metrics.csv")
         rows = {int(r["step"]): float(r["wall_s"]) for r in csv.DictReader(metrics.open())}
     first = min(s for s in rows if s > LEARNING_STARTS)
     last = max(rows)
-    return (last - first) / (rows[last] - rows[first])
+    steady = (last - first) / (rows[last] - rows[first])
+    whole = (last - LEARNING_STARTS) / (rows[last] - rows[LEARNING_STARTS])
+    return steady, whole, rows[first] - rows[LEARNING_STARTS] - (first - LEARNING_STARTS) / steady
 
 
 def main() -> None:
@@ -146,6 +152,11 @@ def main() -> None:
     parser.add_argument("--learn-steps", type=int, default=3000, help="timed steps after learning starts")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of each loop")
     parser.add_argument("--agent", choices=["ddpg", "td3"], default="ddpg", help="which agent (default ddpg)")
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="also run bounded_ddpg with agent.compile=true (compile time printed apart)",
+    )
     parser.add_argument("--cleanrl-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.learn_steps < 200:
@@ -159,8 +170,16 @@ def main() -> None:
         print(cleanrl_style(args.learn_steps, seed=0, td3=args.agent == "td3"))
         return
     results: dict[str, list[float]] = {"bounded_ddpg": [], "cleanrl-style": []}
+    if args.compiled:
+        results |= {"compiled": [], "compiled+compile": []}
+    compile_s: list[float] = []
     for _ in range(args.repeats):
-        results["bounded_ddpg"].append(ours(args.learn_steps, seed=0, agent=args.agent))
+        results["bounded_ddpg"].append(ours(args.learn_steps, seed=0, agent=args.agent)[0])
+        if args.compiled:
+            steady, whole, seconds = ours(args.learn_steps, seed=0, agent=args.agent, compile=True)
+            results["compiled"].append(steady)
+            results["compiled+compile"].append(whole)
+            compile_s.append(seconds)
         child = [sys.executable, __file__, "--cleanrl-only", f"--learn-steps={args.learn_steps}",
                  f"--agent={args.agent}"]  # fmt: skip
         results["cleanrl-style"].append(
@@ -171,9 +190,15 @@ def main() -> None:
     print(f"Pendulum-v1, CleanRL {name} settings, {args.learn_steps} learning steps, {args.repeats} repeats")
     for name, values in results.items():
         print(
-            f"  {name:<14} median {med[name]:7.1f} steps/s   (runs: {', '.join(f'{v:.1f}' for v in values)})"
+            f"  {name:<16} median {med[name]:7.1f} steps/s   (runs: {', '.join(f'{v:.1f}' for v in values)})"
         )
     print(f"  ratio bounded_ddpg / cleanrl-style: {med['bounded_ddpg'] / med['cleanrl-style']:.2f}x")
+    if args.compiled:
+        print(f"  agent.compile=true: compile time {statistics.median(compile_s):.1f} s (median), in the "
+              f"first 100 learning steps; compiled+compile counts it, compiled does not")  # fmt: skip
+        for key in ("compiled", "compiled+compile"):
+            print(f"  ratio {key} / cleanrl-style: {med[key] / med['cleanrl-style']:.2f}x   "
+                  f"{key} / bounded_ddpg: {med[key] / med['bounded_ddpg']:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python benchmarks/bench_members.py                                  # CPU, M = 1, 10, 50
     python benchmarks/bench_members.py --device cuda --members 1 10 50 100 200
     python benchmarks/bench_members.py --device cuda --graph --members 1 10 50 100 200   # eager vs graph
+    python benchmarks/bench_members.py --compiled --members 1 10 25   # eager vs agent.compile, same run
 
 For each setting (Platform: batch 32, [256, 128] leaky ReLU, invert; CleanRL: batch 256, 256x256 ReLU,
 identity; both with grad clip 10, as bench_update.py) it prints milliseconds per update call (which
@@ -10,9 +11,11 @@ updates all M members), the cost per member-update, and the aggregate speed-up o
 device: M x t(1) / t(M). The sizes are interleaved within every repeat and figures are medians. On
 CUDA every timed block ends with a synchronize. ``--graph`` (CUDA only) times, beside each eager update, the
 same update replayed from CUDA graphs (bounded_ddpg.cuda_graph; the replay sample stays eager in both) and
-prints eager / graph (the speed-up) per M. ``--split`` (CPU) times, beside each, the update's own matrix
-products replayed alone at their shapes (bench_update.own_matmuls) and gives its compute floor: M x the
-update's FLOPs at the 256x256x256 product rate measured in the same run.
+prints eager / graph (the speed-up) per M. ``--compiled`` does the same for the update compiled with
+torch.compile (agent.compile, bounded_ddpg.compiled; each M compiled before timing, its compile time
+printed). ``--split`` (CPU) times, beside each, the update's own matrix products replayed alone at their
+shapes (bench_update.own_matmuls) and gives its compute floor: M x the update's FLOPs at the 256x256x256
+product rate measured in the same run.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     parser.add_argument("--graph", action="store_true", help="also time the update as a CUDA graph")
     parser.add_argument(
+        "--compiled", action="store_true", help="also time the compiled update (agent.compile)"
+    )
+    parser.add_argument(
         "--split", action="store_true", help="CPU: also time the update's matrix products alone"
     )
     args = parser.parse_args()
@@ -60,6 +66,9 @@ def main() -> None:
             cases[m, "eager"] = ours(m, transform=transform, device=args.device, **shapes)  # type: ignore[arg-type]
             if args.graph:
                 cases[m, "graph"] = ours(m, transform=transform, device=args.device, graph=True, **shapes)  # type: ignore[arg-type]
+            if args.compiled:
+                compiled = ours(m, transform=transform, device=args.device, compiled=True, **shapes)  # type: ignore[arg-type]
+                cases[m, "compiled"] = compiled
             if args.split:  # one call is a whole cycle: these updates step the actor every call
                 cases[m, "matmuls"] = own_matmuls(cases[m, "eager"], calls=1)
         if args.split:  # the floor's rate, interleaved with the rest
@@ -79,6 +88,10 @@ def main() -> None:
                 g = ms[m, "graph"]
                 print(f"  M={m:<4d} graph {g:9.3f} | {g / m:8.4f} | {base * m / g:7.1f}x | "
                       f"eager / graph {t / g:5.2f}x")  # fmt: skip
+            if args.compiled:
+                c = ms[m, "compiled"]
+                print(f"  M={m:<4d} comp. {c:9.3f} | {c / m:8.4f} | {base * m / c:7.1f}x | "
+                      f"eager / compiled {t / c:5.2f}x")  # fmt: skip
             if args.split:
                 floor_ms = m * flops / (gflops * 1e9) * 1e3
                 mm = ms[m, "matmuls"]

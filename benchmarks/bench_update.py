@@ -2,6 +2,7 @@
 
     python benchmarks/bench_update.py            # all cases, ~1-2 minutes on one core
     python benchmarks/bench_update.py --quick    # a smoke run
+    python benchmarks/bench_update.py --compiled # eager vs agent.compile, side by side (compiles 4 updates)
 
 Cases:
 * Platform settings (batch 32, [256, 128] leaky ReLU, 9 obs, 6 actions, grad clip 10): identity vs invert,
@@ -42,6 +43,7 @@ import torch
 from torch import nn
 
 from bounded_ddpg import agents, transforms
+from bounded_ddpg.compiled import CompiledUpdate
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.cuda_graph import GraphedUpdate
 from bounded_ddpg.replay import ReplayBuffer
@@ -63,11 +65,14 @@ def ours(
     device: str = "cpu",
     agent: str = "ddpg",
     graph: bool = False,
+    compiled: bool = False,
 ) -> Callable[[], object]:
     """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions.
 
     ``agent="td3"`` updates its actor and targets every second call (policy_delay 2, as CleanRL's TD3).
     ``graph``: the update replayed from CUDA graphs (cuda_graph.GraphedUpdate; the sample stays eager).
+    ``compiled``: the update compiled (agent.compile, compiled.CompiledUpdate); compiled here, before it
+    returns, its compile time printed.
     """
     delay = 2 if agent == "td3" else 1
     cfg = AgentConfig(name=agent, hidden_sizes=hidden, activation=activation, batch_size=batch,
@@ -85,7 +90,35 @@ def ours(
     if graph:
         graphed = GraphedUpdate(learner, replay.sample(batch))
         return lambda: graphed(replay.sample(batch))
+    if compiled:
+        update = CompiledUpdate()
+        start = time.perf_counter()
+        for _ in range(delay):  # one call per phase compiles it
+            update(learner, replay.sample(batch))
+        print(f"  (compiled {agent} M={members} {transform} batch {batch}: "
+              f"{time.perf_counter() - start:.1f} s to compile)", flush=True)  # fmt: skip
+        return lambda: update(learner, replay.sample(batch))
     return lambda: learner.update(replay.sample(batch))
+
+
+def compiled_columns(calls: int, repeats: int) -> None:
+    """Eager and compiled (agent.compile) side by side, interleaved: Platform M=1 and M=10 (invert) and
+    CleanRL M=1 (identity) for DDPG and TD3."""
+    settings = {
+        "Platform M=1 invert": dict(members=1, transform="invert", **PLATFORM),
+        "Platform M=10 invert": dict(members=10, transform="invert", **PLATFORM),
+        "CleanRL ddpg M=1 identity": dict(members=1, transform="identity", **CLEANRL),
+        "CleanRL td3 M=1 identity": dict(members=1, transform="identity", agent="td3", **CLEANRL),
+    }
+    cases: dict[tuple[str, str], Callable[[], object]] = {}
+    for name, kwargs in settings.items():
+        cases[name, "eager"] = ours(**kwargs)  # type: ignore[arg-type]
+        cases[name, "compiled"] = ours(**kwargs, compiled=True)  # type: ignore[arg-type]
+    ms = measure(cases, calls, repeats)
+    print(f"agent.compile: ms per update call, eager | compiled | eager / compiled (median of {repeats})")
+    for name in settings:
+        eager, comp = ms[name, "eager"], ms[name, "compiled"]
+        print(f"  {name:<28} {eager:8.3f} | {comp:8.3f} | {eager / comp:5.2f}x")
 
 
 class RefMLP(nn.Module):
@@ -331,9 +364,17 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="few calls: a smoke run, not a measurement")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="only eager vs compiled (agent.compile) at four settings, side by side",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     calls, repeats = (5, 2) if args.quick else (100, 7)
+    if args.compiled:
+        compiled_columns(max(calls // 2, 2), repeats)
+        return
     ms = measure(
         {
             "reference-style PA-DDPG (per-sample loop)": reference_style(),

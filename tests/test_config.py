@@ -122,7 +122,12 @@ def test_default_mission_budget_is_small() -> None:
 
 @pytest.mark.parametrize(
     ("override", "needle"),
-    [("agent.lr=0.1", "agent.lr"), ("seed=abc", "seed"), ("agent.hidden_sizes=[a]", "hidden_sizes")],
+    [
+        ("agent.lr=0.1", "agent.lr"),
+        ("seed=abc", "seed"),
+        ("agent.hidden_sizes=[a]", "hidden_sizes"),
+        ("agent.compile=maybe", "agent.compile"),
+    ],
 )
 def test_schema_refuses_unknown_keys_and_wrong_types(override: str, needle: str) -> None:
     with pytest.raises(ConfigCompositionException, match=needle):

@@ -138,7 +138,7 @@ def actor_update(
     actor_grad: str,
     actor_params: Sequence[Tensor],
 ) -> Metrics:
-    """Fill the .grad of ``actor_params`` with minus the transformed policy gradient; return metrics.
+    """Set the .grad of ``actor_params`` to minus the transformed policy gradient; return metrics.
 
     u [M, B, A] is the actor's raw output (still attached to its graph); ``q_of(a)`` returns the critic's
     heads [M, B, K] at actions a [M, B, A]. The critic is only read: its parameters get no gradient. Each
@@ -158,10 +158,18 @@ def actor_update(
         loss = -q.mean(-1)
     else:
         raise ValueError(f"unknown actor_grad {actor_grad!r}; valid: {', '.join(ACTOR_GRADS)}")
-    # inputs= keeps the critic's .grad untouched (and skips computing it).
-    loss.sum().backward(inputs=list(actor_params))
+    # Only the actor's parameters: the critic's .grad stays untouched (and is not computed).
+    set_grads(actor_params, loss.sum())
     diagnostics = bound_diagnostics(u.detach(), record["dq_da"], record["g_u"], transform.low, transform.high)
     return {"actor_loss": loss.detach(), "q_policy": q.detach().mean(-1), **diagnostics}
+
+
+def set_grads(params: Sequence[Tensor], loss: Tensor) -> None:
+    """Set each parameter's .grad to d(loss)/d(param), replacing what was there: what zero_grad then
+    ``loss.backward(inputs=params)`` leave, computed with ``autograd.grad`` so that torch.compile can
+    trace it into the update's graph (compiled.py)."""
+    for p, g in zip(params, torch.autograd.grad(loss, list(params), allow_unused=True), strict=True):
+        p.grad = g
 
 
 def bound_diagnostics(u: Tensor, dq_da: Tensor, g_u: Tensor, low: Tensor, high: Tensor) -> Metrics:

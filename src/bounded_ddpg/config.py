@@ -149,6 +149,12 @@ class AgentConfig:
     grad_clip: float | None = None  # max gradient L2 norm per network and member; None disables
     actor_grad: str = "chain"  # chain (explicit dQ/da, transform, surrogate) | direct (autograd.Function)
     store_action: str = "raw"  # raw: the actor's noisy output u; clipped: the action the env executed
+    # Compile the update with torch.compile (inductor; bounded_ddpg/compiled.py): each phase (critic step;
+    # critic + actor + targets) traced through the same code and seam. Agrees with the eager update to float
+    # rounding, not bit for bit. Costs ~20-100 s of compiling per member count before the first update
+    # (more on a loaded machine; cached on disk for later runs), and needs a C++ compiler (else: a warning,
+    # and eager). false (eager, bit for bit as before) is the default: docs/benchmarks.md has the figures.
+    compile: bool = False
     noise: NoiseConfig = field(default_factory=NoiseConfig)
 
 

@@ -36,6 +36,7 @@ from tqdm import tqdm
 from bounded_ddpg import resume
 from bounded_ddpg.agents import DDPG
 from bounded_ddpg.checkpoint import EpisodeTape
+from bounded_ddpg.compiled import CompiledUpdate
 from bounded_ddpg.evaluation import evaluate
 from bounded_ddpg.logger import DIAGNOSTIC_KEYS, METRIC_KEYS, RunLogger, WriteError
 from bounded_ddpg.progress import RECENT, TrainingBar, training_postfix
@@ -96,6 +97,8 @@ class Trainer:
         self.preempted = False
         self.reason: str | None = None  # why the run stopped early (a signal, a write failure)
         self.bar: tqdm[Any] | None = None
+        # agent.compile: the update compiled (compiled.py), shared by the agents compact() rebuilds
+        self.compiled: CompiledUpdate | None = CompiledUpdate() if cfg.agent.compile else None
 
     def progress_postfix(self) -> str:
         """The bar's postfix: training episodes finished by all members, the last 20's mean return."""
@@ -154,7 +157,8 @@ class Trainer:
                     if a_cfg.lr_decay == "linear":
                         agent.lr_scale = self.budget_left()
                     for _ in range(a_cfg.updates_per_step):
-                        self.accumulate(agent.update(self.replay.sample(a_cfg.batch_size)))
+                        batch = self.replay.sample(a_cfg.batch_size)
+                        self.accumulate(self.compiled(agent, batch) if self.compiled else agent.update(batch))
                 if (
                     fault[2]
                     and self.step == int(fault[2])

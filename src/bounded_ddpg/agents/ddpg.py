@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from bounded_ddpg import transforms
-from bounded_ddpg.actor_step import Metrics, actor_update
+from bounded_ddpg.actor_step import Metrics, actor_update, set_grads
 from bounded_ddpg.config import ACTOR_GRADS, AgentConfig
 from bounded_ddpg.networks import Actor, Critic
 from bounded_ddpg.noise import Exploration
@@ -148,9 +148,14 @@ class DDPG:
 
     def update(self, batch: Batch) -> Metrics:
         """One critic step; every policy_delay-th call also an actor step and a target update."""
-        metrics = self.update_critic(batch)
         self.num_updates += 1
-        if self.num_updates % self.cfg.policy_delay == 0:
+        return self.update_phase(batch, self.num_updates % self.cfg.policy_delay == 0)
+
+    def update_phase(self, batch: Batch, actor: bool) -> Metrics:
+        """One phase of the policy_delay cycle: the critic step; with ``actor``, also the actor step and the
+        target update. compiled.py compiles this method, one graph per phase (agent.compile)."""
+        metrics = self.update_critic(batch)
+        if actor:
             metrics |= self.update_actor(batch.obs)
             self.update_targets()
         return metrics
@@ -163,15 +168,14 @@ class DDPG:
             target = batch.reward + self.cfg.gamma * (1.0 - batch.terminated) * next_q
         q = self.critic(batch.obs, batch.action)
         loss = (q - target).square().mean((1, 2))  # [M]
-        self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward(inputs=self.critic_params)
+        metrics = {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
+        set_grads(self.critic_params, loss.sum())  # nothing but the metrics outlives the graph (compiled.py)
         self._step(self.critic_params, self.critic_opt)
-        return {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
+        return metrics
 
     def update_actor(self, obs: Tensor) -> Metrics:
         """One actor step up the transformed policy gradient of Q(s, forward(mu(s))) (actor_step.py)."""
         u = self.actor(obs)  # [M, B, A] raw actor output
-        self.actor_opt.zero_grad(set_to_none=True)
         metrics = actor_update(
             u,
             lambda a: self.critic(obs, a),

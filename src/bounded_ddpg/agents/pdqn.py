@@ -43,7 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from bounded_ddpg import transforms
-from bounded_ddpg.actor_step import Metrics
+from bounded_ddpg.actor_step import Metrics, set_grads
 from bounded_ddpg.agents.ddpg import DDPG, member_transforms
 from bounded_ddpg.config import ACTOR_GRADS, AgentConfig, ConfigError
 from bounded_ddpg.networks import ACTIVATIONS, MemberLinear
@@ -359,10 +359,10 @@ class PDQN(DDPG):
             target = batch.reward + self.cfg.gamma * (1.0 - batch.terminated) * next_q
         q = self.critic(batch.obs, x).gather(-1, k)
         loss = (q - target).square().mean((1, 2))  # [M]
-        self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward(inputs=self.critic_params)
+        metrics = {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
+        set_grads(self.critic_params, loss.sum())  # nothing but the metrics outlives the graph (compiled.py)
         self._step(self.critic_params, self.critic_opt)
-        return {"critic_loss": loss.detach(), "q_mean": q.detach().mean((1, 2))}
+        return metrics
 
     # update_actor is DDPG's: u = x(s); actor_update sums the K heads of Q(s, forward(u)).
 

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from bounded_ddpg import transforms
-from bounded_ddpg.actor_step import Metrics
+from bounded_ddpg.actor_step import Metrics, set_grads
 from bounded_ddpg.agents.ddpg import DDPG
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.networks import Critic
@@ -98,7 +98,7 @@ class TD3(DDPG):
             target = batch.reward + self.cfg.gamma * (1.0 - batch.terminated) * next_q
         q1, q2 = critic.both(batch.obs, batch.action)
         loss = (q1 - target).square().mean((1, 2)) + (q2 - target).square().mean((1, 2))  # [M]
-        self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward(inputs=self.critic_params)
+        metrics = {"critic_loss": loss.detach(), "q_mean": q1.detach().mean((1, 2))}
+        set_grads(self.critic_params, loss.sum())  # nothing but the metrics outlives the graph (compiled.py)
         self._step(self.critic_params, self.critic_opt)
-        return {"critic_loss": loss.detach(), "q_mean": q1.detach().mean((1, 2))}
+        return metrics
