@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,32 @@ def ended_after(dirs: Sequence[Path], step: int) -> list[bool]:
             state = None
         late.append(state is not None and state["status"] == "running")
     return late
+
+
+def resume_states(
+    dirs: Sequence[Path],
+    seeds: Sequence[int],
+    summaries: Sequence[dict[str, Any] | None],
+    ended: Sequence[bool],
+) -> tuple[list[dict[str, Any]] | None, list[bool]]:
+    """The checkpoints the members that have not ended resume from (None: none has one, restart), and which
+    members stay ended: one that ended after those checkpoints' step rejoins them (:func:`ended_after`)."""
+    live = [i for i, e in enumerate(ended) if not e]
+    states = load_states([dirs[i] for i in live], [seeds[i] for i in live])
+    if not states:
+        return None, list(ended)
+    step, was_ended = states[0]["step"], [i for i, e in enumerate(ended) if e]
+    late = [i for i, r in zip(was_ended, ended_after([dirs[i] for i in was_ended], step)) if r]
+    for i in late:
+        summary = summaries[i] or {}
+        print(f"{dirs[i]}: {summary.get('status')} at step {summary.get('steps')}, after the checkpoint at "
+              f"step {step} that the others resume from: re-run from it with them, so that the resumed run "
+              f"is exact", file=sys.stderr)  # fmt: skip
+    if not late:
+        return states, list(ended)
+    ended = [e and i not in late for i, e in enumerate(ended)]
+    live = [i for i, e in enumerate(ended) if not e]
+    return load_states([dirs[i] for i in live], [seeds[i] for i in live]), ended
 
 
 def load_states(dirs: Sequence[Path], seeds: Sequence[int]) -> list[dict[str, Any]] | None:

@@ -151,32 +151,23 @@ def train_from_config(
         if all(exists):
             summaries = resume.read_run_dirs(dirs, configs)
         ended = [s is not None and s["status"] in resume.ENDED for s in summaries]
-        if all(ended):
-            for d, s in zip(dirs, summaries):
+        if all(exists) and not all(ended):
+            states, ended = resume.resume_states(dirs, seeds, summaries, ended)
+        for d, s, e in zip(dirs, summaries, ended):
+            if e:  # an ended member is not re-run: only the others are built and resumed
                 print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
+        if all(ended):
             return summaries  # type: ignore[return-value]
         live = [i for i, e in enumerate(ended) if not e]
 
         def pick(values: list[Any]) -> list[Any]:
             return [values[i] for i in live]
 
-        if all(exists) and (states := resume.load_states(pick(dirs), pick(seeds))):
-            step, was_ended = states[0]["step"], [i for i, e in enumerate(ended) if e]
-            late = [i for i, r in zip(was_ended, resume.ended_after([dirs[i] for i in was_ended], step)) if r]
-            for i in late:  # ended after the others' checkpoint: re-run with them (resume.ended_after)
-                print(f"{dirs[i]}: {summaries[i]['status']} at step {summaries[i]['steps']}, after the "  # type: ignore[index]
-                      f"checkpoint at step {step} that the others resume from: re-run from it with them, so "
-                      f"that the resumed run is exact", file=sys.stderr)  # fmt: skip
-                ended[i], summaries[i] = False, None
-            if late:
-                live = [i for i, e in enumerate(ended) if not e]
-                states = resume.load_states(pick(dirs), pick(seeds))
-        for d, s, e in zip(dirs, summaries, ended):
-            if e:  # an ended member is not re-run: only the others are built and resumed
-                print(f"{d}: already {s['status']} (summary.json); nothing to do", file=sys.stderr)  # type: ignore[index]
+        # a member re-run after it ended (resume.ended_after) starts without its ended summary
+        to_run = [None if s is not None and s["status"] in resume.ENDED else s for s in pick(summaries)]
         try:
             with _stop_signals() as received:  # from here on, a SIGTERM ends in a checkpoint
-                members = pick(names), pick(seeds), pick(dirs), pick(configs), pick(summaries)
+                members = pick(names), pick(seeds), pick(dirs), pick(configs), to_run
                 trainer = _build(cfg, *members, states, on_ready)
                 trainer.stop_signals = received
                 trained = iter(_train(trainer))
