@@ -11,7 +11,7 @@ import io
 import re
 
 from bounded_ddpg.report import published
-from bounded_ddpg.report.main_table import RETURN, MainTable
+from bounded_ddpg.report.main_table import REFERENCE, RETURN, MainTable
 from bounded_ddpg.report.stats import CellStats
 from bounded_ddpg.report.tables import csv_num, fmt, fmt_ci, markdown_lines, tex, text_lines
 
@@ -56,6 +56,12 @@ def caption(t: MainTable) -> str:
         "".join(f", or {m} (final_eval.{f}) on {', '.join(envs)}" for (m, f), envs in success.items()) + "."
     )
     text += " PA-DDPG / DDPG is one agent: PA-DDPG on parameterised tasks, DDPG on Box tasks."
+    if any(r.agent.endswith(REFERENCE) for r in t.rows):
+        text += (
+            ' A row "..., reference code run here" is the published algorithm\'s own released code, run'
+            " here with its published settings and converted by bounded_ddpg.report.reference; never pooled"
+            " with ours."
+        )
     if t.published:
         text += " " + published.FOOTNOTE
     return text
