@@ -103,7 +103,8 @@ def test_published_table_regenerates_from_results(
     figures = capture(monkeypatch)
     assert report.main([*[f"results/{f}" for f in folders], "--out", str(tmp_path), *extra]) == 0
     published = ROOT / "docs" / "results" / table / "table.md"
-    assert (tmp_path / "table.md").read_text() == published.read_text()
+    for name in ("table.md", "table.tex", "table.csv"):
+        assert (tmp_path / name).read_text() == (published.parent / name).read_text(), name
     (fig,) = figures
     check(fig, tmp_path, "curves", ONE_COLUMN_IN)  # print-ready (tests/figure_checks.py): one env, one column
     # docs/results/<table>/curves.png is this figure's PNG: the same size and resolution
