@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
 
-from bounded_ddpg import run
+from bounded_ddpg import report, run
 from bounded_ddpg.envs.presets import build
 from bounded_ddpg.envs.wrappers import FlatParameterisedAction
+from bounded_ddpg.report import published
 from conftest import run_dirs
 
 ACTUATORS = (4, 6, 8, 10)
@@ -84,3 +85,12 @@ def test_mpdqn_trains_at_each_actuator_count(n: int, tmp_path: Path) -> None:
     assert written["env"] == f"HardMove{n}" and written["config"]["env"]["kwargs"] == {"n_actuators": n}
     assert written["final_eval"]["n_episodes"] == 2 and written["final_eval"]["p_success"] in (0.0, 0.5, 1.0)
     assert 0.0 < written["diagnostics"]["dq_da_norm"] < float("inf")  # the updates ran on dQ/dx
+    # its table carries HyAR's Table 2 row of this task, and both budgets
+    assert report.main([str(tmp_path), "--out", str(tmp_path / "report")]) == 0
+    table = (tmp_path / "report" / "table.md").read_text()
+    m, sd = published.hyar_success_rate(f"HardMove{n}", "PDQN")
+    assert (
+        f"published beside HardMove{n}" in table
+        and "runs of 1,000,000 steps (these runs: 300 steps)" in table
+    )
+    assert f"PDQN {m:.2f} ± {sd:.2f}, HHQN" in table and table.count("published beside") == 1

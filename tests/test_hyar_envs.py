@@ -20,6 +20,7 @@ from bounded_ddpg.envs.goal_env import KICK_TO, SHOOT, SHOOT2
 from bounded_ddpg.envs.goal_physics import goal_distance
 from bounded_ddpg.envs.hard_goal import HardGoalEnv, goal_action
 from bounded_ddpg.envs.mpe_tasks import CatchPointEnv, HardMoveEnv, actuator_motions
+from bounded_ddpg.report import published
 
 
 def shot(k: int, p_k: float) -> np.ndarray:
@@ -259,6 +260,8 @@ def test_presets_compose_with_hyar_protocols(
         cpu = compose("config", overrides=[f"env={env}"])
         paper = compose("config", overrides=[f"env={env}", "experiment=paper"])
     assert cpu.env.id in gym.registry and cpu.env.parameterised and cpu.budget.steps <= 50_000
+    hyar_env = "HardMove4" if env == "HardMove" else env
+    assert paper.budget.steps == published.HYAR_STEPS[hyar_env]  # the report's note quotes this budget
     assert (paper.budget.steps, paper.eval.every_steps, paper.eval.episodes) == (
         paper_steps,
         paper_every,
@@ -267,8 +270,6 @@ def test_presets_compose_with_hyar_protocols(
 
 
 def test_hyar_published_table_rows_and_lookup() -> None:
-    from bounded_ddpg.report import published
-
     assert all(len(row) == len(published.HYAR_AGENTS) for row in published.HYAR_TABLE.values())
     assert published.hyar_success_rate("HardGoal", "HyAR-TD3") == (0.60, 0.07)
     assert published.hyar_success_rate("HardMove10", "HyAR-DDPG") == (0.82, 0.06)

@@ -60,3 +60,4 @@ def test_the_table_notes_compare_ours_with_the_reference(tmp_path: Path) -> None
         f"difference of means p = {p:.3f} (exact)"
     )
     assert note in text and text.count("released code run here") == 1
+    assert "published beside" not in text  # HyAR's rows go beside HyAR's own tasks only

@@ -15,6 +15,7 @@ from bounded_ddpg.report import (
     main_table,
     missing_commands,
     plots,
+    published,
     tables,
 )
 from bounded_ddpg.report.duplicates import drop_duplicates
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print("report --strict: refusing to write a report over incomplete results:", file=sys.stderr)
         print("\n".join(f"- {n}" for n in notes), file=sys.stderr)
         return 1
-    notes += compare.reference_notes(records)  # a comparison, not a problem: --strict ignores it
+    notes += compare.reference_notes(records) + published.hyar_notes(records)  # comparisons: not problems
     info = TableInfo(by, baseline, a.reps, a.seed, success_keys(records))
     print(tables.render_text(rows, info, notes), end="")
     try:

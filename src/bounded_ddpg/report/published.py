@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bounded_ddpg.report.stats import RunRecord, by_value
+
 SOURCE = (
     'Bester, James & Konidaris 2019, "Multi-Pass Q-Networks for Deep Reinforcement Learning with '
     'Parameterised Action Spaces", arXiv:1905.04388, Table 1'
@@ -82,6 +84,9 @@ HYAR_NOTE = (
     "0.78 cannot be a Goal return). As transcribed from the OpenReview version (the anonymous submission), "
     "not verified against the camera-ready."
 )
+# HyAR's RL steps per task (its run scripts' --max_timesteps defaults; random warm-up episodes not counted)
+HYAR_STEPS = {"Goal": 300_000, "HardGoal": 300_000, "Platform": 200_000, "CatchPoint": 1_000_000,
+              **{f"HardMove{n}": 1_000_000 for n in (4, 6, 8, 10)}}  # fmt: skip
 HYAR_AGENTS = ("HPPO", "PADDPG", "PDQN", "HHQN", "HyAR-DDPG", "PATD3", "PDQN-TD3", "HHQN-TD3", "HyAR-TD3")
 # env -> one (mean, std) per HYAR_AGENTS entry, in that order
 HYAR_TABLE: dict[str, tuple[tuple[float, float], ...]] = {
@@ -111,3 +116,20 @@ def hyar_success_rate(env: str, agent: str) -> tuple[float, float]:
             f"no HyAR value for ({env!r}, {agent!r}); envs: {list(HYAR_TABLE)}, agents: {HYAR_AGENTS}"
         )
     return HYAR_TABLE[env][HYAR_AGENTS.index(agent)]
+
+
+def hyar_notes(records: list[RunRecord]) -> list[str]:
+    """For each of HyAR's own tasks among ``records`` (Hard Goal, Catch Point, Hard Move n; not Platform or
+    Goal, whose tables report returns beside MP-DQN's paper), one note with HyAR's Table 2 row of that task
+    beside the table and the budgets of both, which differ where the runs used a CPU-sized protocol."""
+    notes = []
+    for env in sorted({r.env for r in records} & set(HYAR_TABLE) - {"Platform", "Goal"}):
+        ours = sorted({by_value(r, "budget.steps") for r in records if r.env == env})
+        values = ", ".join(
+            f"{a} {m:.2f} ± {sd:.2f}" for a, (m, sd) in zip(HYAR_AGENTS, HYAR_TABLE[env], strict=True)
+        )
+        notes.append(
+            f"published beside {env} ({HYAR_SOURCE}), runs of {HYAR_STEPS[env]:,} steps (these runs: "
+            f"{', '.join(ours)} steps): {values}. {HYAR_NOTE}"
+        )
+    return notes
