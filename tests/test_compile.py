@@ -33,9 +33,10 @@ from conftest import TINY, Cli, child_env, run_dirs
 
 OBS, K = 5, 2  # observation size; discrete actions of the parameterised agents (one parameter each)
 N_UPDATES = 8
-# Compiled vs eager after N_UPDATES updates: inductor reorders float sums (and Adam runs as foreach instead of
-# the fused kernel), so parameters agree to rounding, amplified a little by Adam's normalised steps.
-ATOL, RTOL = 2e-5, 1e-4
+# Compiled vs eager after N_UPDATES updates: inductor reorders float sums (and Adam runs as traced_adam's
+# step instead of the fused kernel), so parameters agree to rounding, amplified a little by Adam's normalised
+# steps (largest difference measured on 2026-12-03: 7e-7, DDPG; 2e-5 / 1e-4 before Adam was traced).
+ATOL, RTOL = 2e-6, 1e-5
 ALL = list(transforms.names())
 
 
