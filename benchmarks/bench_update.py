@@ -44,7 +44,7 @@ import torch
 from torch import nn
 
 from bounded_ddpg import agents, transforms
-from bounded_ddpg.compiled import CompiledUpdate
+from bounded_ddpg.compiled import CPP_WRAPPER, CompiledUpdate
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.cuda_graph import GraphedUpdate
 from bounded_ddpg.replay import ReplayBuffer
@@ -67,14 +67,15 @@ def ours(
     agent: str = "ddpg",
     graph: bool = False,
     compiled: bool = False,
-    cpp_wrapper: bool = False,
+    cpp_wrapper: bool = CPP_WRAPPER,
 ) -> Callable[[], object]:
     """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions.
 
     ``agent="td3"`` updates its actor and targets every second call (policy_delay 2, as CleanRL's TD3).
     ``graph``: the update replayed from CUDA graphs (cuda_graph.GraphedUpdate; the sample stays eager).
     ``compiled``: the update compiled (agent.compile, compiled.CompiledUpdate); compiled here, before it
-    returns, its compile time printed; ``cpp_wrapper``: with inductor's C++ wrapper (compiled.CPP_WRAPPER).
+    returns, its compile time printed; ``cpp_wrapper``: with inductor's C++ wrapper (default: as
+    agent.compile does, compiled.CPP_WRAPPER).
     """
     delay = 2 if agent == "td3" else 1
     cfg = AgentConfig(name=agent, hidden_sizes=hidden, activation=activation, batch_size=batch,
@@ -98,7 +99,8 @@ def ours(
         for _ in range(delay):  # one call per phase compiles it
             update(learner, replay.sample(batch))
         assert update.eager_reason is None, update.eager_reason
-        print(f"  (compiled{' C++ wrapper' * cpp_wrapper} {agent} M={members} {transform} batch {batch}: "
+        wrapper = "C++" if cpp_wrapper else "Python"
+        print(f"  (compiled, {wrapper} wrapper, {agent} M={members} {transform} batch {batch}: "
               f"{time.perf_counter() - start:.1f} s to compile)", flush=True)  # fmt: skip
         return lambda: update(learner, replay.sample(batch))
     return lambda: learner.update(replay.sample(batch))
@@ -115,10 +117,12 @@ COMPILED_SETTINGS: dict[str, dict[str, object]] = {
 
 def compiled_columns(calls: int, repeats: int, names: list[str], cpp_wrapper: bool) -> None:
     """Eager and compiled (agent.compile) side by side, interleaved, at the settings ``names`` (all four:
-    Platform M=1 and M=10 with invert, CleanRL M=1 with identity for DDPG and TD3); with ``cpp_wrapper``
-    also compiled with inductor's C++ wrapper, a third column."""
-    variants = {"eager": {}, "compiled": {"compiled": True}}
-    if cpp_wrapper:
+    Platform M=1 and M=10 with invert, CleanRL M=1 with identity for DDPG and TD3), compiled as agent.compile
+    does (compiled.CPP_WRAPPER); with ``cpp_wrapper``, compiled twice: with inductor's Python wrapper, and
+    with its C++ wrapper in a third column."""
+    variants: dict[str, dict[str, bool]] = {"eager": {}, "compiled": {"compiled": True}}
+    if cpp_wrapper:  # the compiled column twice: inductor's Python wrapper, then its C++ wrapper
+        variants["compiled"]["cpp_wrapper"] = False
         variants["C++ wrapper"] = {"compiled": True, "cpp_wrapper": True}
     cases: dict[tuple[str, str], Callable[[], object]] = {}
     for name in names:
@@ -389,7 +393,10 @@ def main() -> None:
         help=f"with --compiled: which settings (default all: {', '.join(map(repr, COMPILED_SETTINGS))})",
     )
     parser.add_argument(
-        "--cpp-wrapper", action="store_true", help="with --compiled: also inductor's C++ wrapper, a column"
+        "--cpp-wrapper",
+        action="store_true",
+        help="with --compiled: the compiled column with inductor's Python wrapper, and a column with its C++ "
+        "wrapper (agent.compile's default)",
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

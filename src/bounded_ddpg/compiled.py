@@ -43,8 +43,9 @@ from bounded_ddpg.replay import Batch
 
 MAX_SIZES = 3  # member counts compiled per process; later ones run eager (module docstring)
 # Inductor's C++ wrapper: the compiled graph's calls to its kernels made from generated C++ instead of
-# Python, which saves the per-kernel Python overhead that dominates small networks' updates on the CPU.
-CPP_WRAPPER = False
+# Python. On by measurement (docs/benchmarks.md: 2-14% faster at Platform settings, within noise at
+# CleanRL's, first compiles of similar length); CompiledUpdate(cpp_wrapper=False) leaves it out.
+CPP_WRAPPER = True
 # Dynamo's settings while tracing: autograd.grad into the graph, and room beyond its default of 8 cache
 # entries for the frames that graph breaks leave (actor_grad=direct's), per member count.
 DYNAMO: dict[str, Any] = {"trace_autograd_ops": True, "recompile_limit": 64}
