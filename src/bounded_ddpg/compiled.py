@@ -91,7 +91,8 @@ class CompiledUpdate:
         self, mode: str | None = None, backend: Any = "inductor", cpp_wrapper: bool = CPP_WRAPPER
     ) -> None:
         # torch.compile's mode (None: its default) and backend ("eager" or a callable: tests of the
-        # bookkeeping without inductor's compile time); cpp_wrapper: inductor's C++ wrapper (CPP_WRAPPER)
+        # bookkeeping without inductor's compile time); cpp_wrapper: inductor's C++ wrapper (CPP_WRAPPER;
+        # inductor only, and not with a mode: torch.compile takes a mode or options, not both)
         self.compiled: set[tuple[int, bool]] = set()  # (member count, actor phase) whose graphs exist
         self.eager_reason: str | None = None  # set once compiling is given up for good
         self.compile_s = 0.0  # wall time of the first call of each member count (compiling + one update)
