@@ -340,6 +340,31 @@ def test_a_failed_compile_warns_once_restores_the_agent_and_runs_eager(
     assert "cannot find crt1.o" in lines[0] and lines[0].endswith("; the update runs eager")
 
 
+@pytest.mark.slow
+def test_a_failed_cpp_wrapper_compile_warns_once_and_compiles_without_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inductor's C++ wrapper failing (as where Python's headers are missing): one warning line, the same
+    update compiled with the Python wrapper, and the agent's numbers those of eager to float rounding."""
+    from torch._inductor.codegen.cpp_wrapper_cpu import CppWrapperCpu
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Python.h: No such file or directory\nmore lines")
+
+    monkeypatch.setattr(CppWrapperCpu, "generate", broken)
+    update = CompiledUpdate(cpp_wrapper=True)
+    agent, twin = make_agent("ddpg", [0, 1]), make_agent("ddpg", [0, 1])
+    for b in batches(2, 3):
+        update(agent, b)
+        twin.update(b)
+    assert update.eager_reason is None and not update.cpp_wrapper and update.compiled == {(2, True)}
+    torch.testing.assert_close(tensors(agent), tensors(twin), atol=ATOL, rtol=RTOL)
+    assert agent.num_updates == 3
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "C++ wrapper failed (RuntimeError: Python.h: No such file" in lines[0], lines
+    assert lines[0].endswith("; compiling without it")
+
+
 SCRIPT = """
 import numpy as np, torch
 from bounded_ddpg import agents

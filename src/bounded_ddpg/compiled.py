@@ -23,7 +23,9 @@ runs eager (one warning line), so a run never compiles more than ``MAX_SIZES`` x
 
 No C++ compiler (inductor's is ``$CXX``, default g++) or a compile that fails: one warning line, and the
 update runs eager from then on. A failed first call leaves the agent as it was (its state is restored from a
-copy taken before) and that update is made eagerly, so the run's numbers are eager's from there.
+copy taken before) and that update is made eagerly, so the run's numbers are eager's from there. A first
+compile that fails with inductor's C++ wrapper (CPP_WRAPPER; it builds a Python extension) is made once more
+without it, after one warning line.
 """
 
 from __future__ import annotations
@@ -96,16 +98,19 @@ class CompiledUpdate:
         self.compiled: set[tuple[int, bool]] = set()  # (member count, actor phase) whose graphs exist
         self.eager_reason: str | None = None  # set once compiling is given up for good
         self.compile_s = 0.0  # wall time of the first call of each member count (compiling + one update)
-        options: dict[str, Any] | None = (
-            {"cpp_wrapper": True} if cpp_wrapper and backend == "inductor" and mode is None else None
-        )
-        self.fn: Any = torch.compile(_phase, backend=backend, mode=mode, dynamic=False, options=options)
+        self.mode, self.backend = mode, backend
+        self.cpp_wrapper = cpp_wrapper and backend == "inductor" and mode is None
+        self.fn: Any = self.make_fn()
         log = logging.getLogger("torch._dynamo.variables.ctx_manager")
         if _quiet_profiler_notice not in log.filters:
             log.addFilter(_quiet_profiler_notice)
         problem = compiler_problem() if backend == "inductor" else None
         if problem is not None:
             self.give_up(f"no C++ compiler for inductor ({problem})")
+
+    def make_fn(self) -> Any:
+        options: dict[str, Any] | None = {"cpp_wrapper": True} if self.cpp_wrapper else None
+        return torch.compile(_phase, backend=self.backend, mode=self.mode, dynamic=False, options=options)
 
     def give_up(self, why: str) -> None:
         self.eager_reason = why
@@ -138,7 +143,8 @@ class CompiledUpdate:
 
     def first_call(self, agent: DDPG, batch: Batch, actor: bool) -> Metrics:
         """Compile (on the first call of a member count) with the agent's state kept aside: a failure
-        restores it and makes the update eagerly, and every later update is eager."""
+        restores it and makes the update eagerly, and every later update is eager; except a failure of the
+        first compile with the C++ wrapper, which is tried once more without it."""
         state = copy.deepcopy(agent.state_dict())
         prepare_adam(agent)
         start = time.perf_counter()
@@ -152,7 +158,14 @@ class CompiledUpdate:
             while isinstance(inner := getattr(e, "inner_exception", e.__cause__), Exception):
                 e = inner  # the backend's own error (BackendCompilerFailed wraps it)
             first = (str(e).strip().splitlines() or [""])[0]
-            self.give_up(f"compiling failed ({type(e).__name__}: {first[:200]})")
+            why = f"{type(e).__name__}: {first[:200]}"
+            if self.cpp_wrapper and not self.compiled:  # e.g. no Python headers: inductor's Python wrapper
+                self.cpp_wrapper = False
+                self.fn = self.make_fn()
+                print(f"warning: agent.compile: compiling with inductor's C++ wrapper failed ({why}); "
+                      "compiling without it", file=sys.stderr, flush=True)  # fmt: skip
+                return self.first_call(agent, batch, actor)
+            self.give_up(f"compiling failed ({why})")
             return agent.update_phase(batch, actor)
         self.compile_s += time.perf_counter() - start
         self.compiled.add((agent.n_members, actor))
