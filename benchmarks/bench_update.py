@@ -3,6 +3,7 @@
     python benchmarks/bench_update.py            # all cases, ~1-2 minutes on one core
     python benchmarks/bench_update.py --quick    # a smoke run
     python benchmarks/bench_update.py --compiled # eager vs agent.compile, side by side (compiles 4 updates)
+    python benchmarks/bench_update.py --compiled --cpp-wrapper --settings 'Platform M=1 invert'
 
 Cases:
 * Platform settings (batch 32, [256, 128] leaky ReLU, 9 obs, 6 actions, grad clip 10): identity vs invert,
@@ -43,7 +44,7 @@ import torch
 from torch import nn
 
 from bounded_ddpg import agents, transforms
-from bounded_ddpg.compiled import CompiledUpdate
+from bounded_ddpg.compiled import CPP_WRAPPER, CompiledUpdate
 from bounded_ddpg.config import AgentConfig
 from bounded_ddpg.cuda_graph import GraphedUpdate
 from bounded_ddpg.replay import ReplayBuffer
@@ -66,13 +67,15 @@ def ours(
     agent: str = "ddpg",
     graph: bool = False,
     compiled: bool = False,
+    cpp_wrapper: bool = CPP_WRAPPER,
 ) -> Callable[[], object]:
     """One call = one update of all `members` (grad clip 10), sampling from 2,000 random transitions.
 
     ``agent="td3"`` updates its actor and targets every second call (policy_delay 2, as CleanRL's TD3).
     ``graph``: the update replayed from CUDA graphs (cuda_graph.GraphedUpdate; the sample stays eager).
     ``compiled``: the update compiled (agent.compile, compiled.CompiledUpdate); compiled here, before it
-    returns, its compile time printed.
+    returns, its compile time printed; ``cpp_wrapper``: with inductor's C++ wrapper (default: as
+    agent.compile does, compiled.CPP_WRAPPER).
     """
     delay = 2 if agent == "td3" else 1
     cfg = AgentConfig(name=agent, hidden_sizes=hidden, activation=activation, batch_size=batch,
@@ -91,34 +94,46 @@ def ours(
         graphed = GraphedUpdate(learner, replay.sample(batch))
         return lambda: graphed(replay.sample(batch))
     if compiled:
-        update = CompiledUpdate()
+        update = CompiledUpdate(cpp_wrapper=cpp_wrapper)
         start = time.perf_counter()
         for _ in range(delay):  # one call per phase compiles it
             update(learner, replay.sample(batch))
-        print(f"  (compiled {agent} M={members} {transform} batch {batch}: "
+        assert update.eager_reason is None, update.eager_reason
+        wrapper = "C++" if cpp_wrapper else "Python"
+        print(f"  (compiled, {wrapper} wrapper, {agent} M={members} {transform} batch {batch}: "
               f"{time.perf_counter() - start:.1f} s to compile)", flush=True)  # fmt: skip
         return lambda: update(learner, replay.sample(batch))
     return lambda: learner.update(replay.sample(batch))
 
 
-def compiled_columns(calls: int, repeats: int) -> None:
-    """Eager and compiled (agent.compile) side by side, interleaved: Platform M=1 and M=10 (invert) and
-    CleanRL M=1 (identity) for DDPG and TD3."""
-    settings = {
-        "Platform M=1 invert": dict(members=1, transform="invert", **PLATFORM),
-        "Platform M=10 invert": dict(members=10, transform="invert", **PLATFORM),
-        "CleanRL ddpg M=1 identity": dict(members=1, transform="identity", **CLEANRL),
-        "CleanRL td3 M=1 identity": dict(members=1, transform="identity", agent="td3", **CLEANRL),
-    }
+# The settings of the compiled columns (--compiled), by the name --settings gives.
+COMPILED_SETTINGS: dict[str, dict[str, object]] = {
+    "Platform M=1 invert": dict(members=1, transform="invert", **PLATFORM),
+    "Platform M=10 invert": dict(members=10, transform="invert", **PLATFORM),
+    "CleanRL ddpg M=1 identity": dict(members=1, transform="identity", **CLEANRL),
+    "CleanRL td3 M=1 identity": dict(members=1, transform="identity", agent="td3", **CLEANRL),
+}
+
+
+def compiled_columns(calls: int, repeats: int, names: list[str], cpp_wrapper: bool) -> None:
+    """Eager and compiled (agent.compile) side by side, interleaved, at the settings ``names`` (all four:
+    Platform M=1 and M=10 with invert, CleanRL M=1 with identity for DDPG and TD3), compiled as agent.compile
+    does (compiled.CPP_WRAPPER); with ``cpp_wrapper``, compiled twice: with inductor's Python wrapper, and
+    with its C++ wrapper in a third column."""
+    variants: dict[str, dict[str, bool]] = {"eager": {}, "compiled": {"compiled": True}}
+    if cpp_wrapper:  # the compiled column twice: inductor's Python wrapper, then its C++ wrapper
+        variants["compiled"]["cpp_wrapper"] = False
+        variants["C++ wrapper"] = {"compiled": True, "cpp_wrapper": True}
     cases: dict[tuple[str, str], Callable[[], object]] = {}
-    for name, kwargs in settings.items():
-        cases[name, "eager"] = ours(**kwargs)  # type: ignore[arg-type]
-        cases[name, "compiled"] = ours(**kwargs, compiled=True)  # type: ignore[arg-type]
+    for name in names:
+        for variant, flags in variants.items():
+            cases[name, variant] = ours(**COMPILED_SETTINGS[name], **flags)  # type: ignore[arg-type]
     ms = measure(cases, calls, repeats)
-    print(f"agent.compile: ms per update call, eager | compiled | eager / compiled (median of {repeats})")
-    for name in settings:
-        eager, comp = ms[name, "eager"], ms[name, "compiled"]
-        print(f"  {name:<28} {eager:8.3f} | {comp:8.3f} | {eager / comp:5.2f}x")
+    print(f"agent.compile: ms per update call, {' | '.join(variants)} | eager / each (median of {repeats})")
+    for name in names:
+        times = [ms[name, v] for v in variants]
+        ratios = " | ".join(f"{times[0] / t:5.2f}x" for t in times[1:])
+        print(f"  {name:<28} {' | '.join(f'{t:8.3f}' for t in times)} | {ratios}")
 
 
 class RefMLP(nn.Module):
@@ -369,11 +384,25 @@ def main() -> None:
         action="store_true",
         help="only eager vs compiled (agent.compile) at four settings, side by side",
     )
+    parser.add_argument(
+        "--settings",
+        nargs="+",
+        choices=list(COMPILED_SETTINGS),
+        default=list(COMPILED_SETTINGS),
+        metavar="NAME",
+        help=f"with --compiled: which settings (default all: {', '.join(map(repr, COMPILED_SETTINGS))})",
+    )
+    parser.add_argument(
+        "--cpp-wrapper",
+        action="store_true",
+        help="with --compiled: the compiled column with inductor's Python wrapper, and a column with its C++ "
+        "wrapper (agent.compile's default)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     calls, repeats = (5, 2) if args.quick else (100, 7)
     if args.compiled:
-        compiled_columns(max(calls // 2, 2), repeats)
+        compiled_columns(max(calls // 2, 2), repeats, args.settings, args.cpp_wrapper)
         return
     ms = measure(
         {

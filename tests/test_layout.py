@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "bounded_ddpg"
 TRAINING = ("train", "agents", "actor_step", "replay", "noise", "networks", "run", "resume", "evaluation",
-            "cuda_graph", "compiled")  # fmt: skip
+            "cuda_graph", "compiled", "traced_adam")  # fmt: skip
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -6,12 +6,16 @@ traced by TorchDynamo and compiled by inductor. Nothing is rewritten for it: the
 traced, the actor's gradient still goes through the seam (actor_step.py), and the eager ``agent.update`` stays
 the reference path. What differs from eager:
 * gradients come from ``autograd.grad`` traced into the graph (``trace_autograd_ops``; actor_step.set_grads),
-  and Adam runs as torch's compiled optimizer (``foreach``; torch itself breaks the graph around an
-  optimizer step, so a phase is a few graphs: gradients | Adam | ... | target update). Eager uses the fused
-  Adam kernel. Results agree with eager's to float rounding (tests/test_compile.py states the tolerance),
-  not bit for bit; TD3's smoothing noise comes from the same per-member streams as eager's.
-* ``agent.actor_grad=direct`` compiles with more graph breaks (its autograd.Function records diagnostics
-  as a side effect, which Dynamo leaves to eager); chain, the default, has only the optimisers' breaks.
+  and Adam is traced_adam's step, plain tensor operations on the state of the agent's own torch.optim.Adam
+  (torch's ``optimizer.step()`` would break the graph; DDPG._step picks it while Dynamo traces), so that
+  with ``actor_grad=chain`` (the default) each phase is ONE graph for every agent (tests/test_compile.py
+  counts them). Eager uses the fused Adam kernel. Results agree with eager's to float rounding
+  (tests/test_compile.py states the tolerance), not bit for bit.
+* TD3's smoothing noise is drawn just before the graph (``agent.predraw``: a graph cannot draw from a
+  torch.Generator), from the same per-member streams and in the same order as eager, so the numbers are
+  eager's.
+* ``agent.actor_grad=direct`` compiles with graph breaks (its autograd.Function records diagnostics as a
+  side effect, which Dynamo leaves to eager).
 
 Bounded recompiles: the graphs are specialised to the member count M (``dynamic=False``). Members leaving
 the batch (train.py's compact) give new M; the first ``MAX_SIZES`` member counts are compiled, any later one
@@ -19,7 +23,9 @@ runs eager (one warning line), so a run never compiles more than ``MAX_SIZES`` x
 
 No C++ compiler (inductor's is ``$CXX``, default g++) or a compile that fails: one warning line, and the
 update runs eager from then on. A failed first call leaves the agent as it was (its state is restored from a
-copy taken before) and that update is made eagerly, so the run's numbers are eager's from there.
+copy taken before) and that update is made eagerly, so the run's numbers are eager's from there. A first
+compile that fails with inductor's C++ wrapper (CPP_WRAPPER; it builds a Python extension) is made once more
+without it, after one warning line.
 """
 
 from __future__ import annotations
@@ -32,13 +38,18 @@ from typing import Any
 
 import torch
 
+from bounded_ddpg import traced_adam
 from bounded_ddpg.actor_step import Metrics
 from bounded_ddpg.agents.ddpg import DDPG
 from bounded_ddpg.replay import Batch
 
 MAX_SIZES = 3  # member counts compiled per process; later ones run eager (module docstring)
-# Dynamo's settings while tracing: autograd.grad into the graph, and room for the frames that graph breaks
-# leave (the optimisers' steps, one cache entry per optimiser and member count) beyond its default of 8.
+# Inductor's C++ wrapper: the compiled graph's calls to its kernels made from generated C++ instead of
+# Python. On by measurement (docs/benchmarks.md: 2-14% faster at Platform settings, within noise at
+# CleanRL's, first compiles of similar length); CompiledUpdate(cpp_wrapper=False) leaves it out.
+CPP_WRAPPER = True
+# Dynamo's settings while tracing: autograd.grad into the graph, and room beyond its default of 8 cache
+# entries for the frames that graph breaks leave (actor_grad=direct's), per member count.
 DYNAMO: dict[str, Any] = {"trace_autograd_ops": True, "recompile_limit": 64}
 
 
@@ -63,12 +74,12 @@ def compiler_problem() -> str | None:
     return None
 
 
-def set_adam_kind(agent: DDPG, fused: bool) -> None:
-    """Switch the agent's Adam optimisers between the fused kernel (eager) and foreach, which torch.compile
-    traces (the fused kernel is excluded from tracing); their state is kept (the same tensors either way)."""
+def prepare_adam(agent: DDPG) -> None:
+    """Before a compiled call, outside the graph: the agent's Adams are ones traced_adam implements, and
+    every parameter has its Adam state (created as torch's Adam would at its first step)."""
     for opt in (agent.actor_opt, agent.critic_opt):
-        for group in opt.param_groups:
-            group.update(fused=fused or None, foreach=None if fused else True)
+        traced_adam.check(opt)
+        traced_adam.init_state(opt)
 
 
 class CompiledUpdate:
@@ -78,19 +89,28 @@ class CompiledUpdate:
     failed, across the agents that train.py rebuilds when members leave.
     """
 
-    def __init__(self, mode: str | None = None, backend: Any = "inductor") -> None:
+    def __init__(
+        self, mode: str | None = None, backend: Any = "inductor", cpp_wrapper: bool = CPP_WRAPPER
+    ) -> None:
         # torch.compile's mode (None: its default) and backend ("eager" or a callable: tests of the
-        # bookkeeping without inductor's compile time)
+        # bookkeeping without inductor's compile time); cpp_wrapper: inductor's C++ wrapper (CPP_WRAPPER;
+        # inductor only, and not with a mode: torch.compile takes a mode or options, not both)
         self.compiled: set[tuple[int, bool]] = set()  # (member count, actor phase) whose graphs exist
         self.eager_reason: str | None = None  # set once compiling is given up for good
         self.compile_s = 0.0  # wall time of the first call of each member count (compiling + one update)
-        self.fn: Any = torch.compile(_phase, backend=backend, mode=mode, dynamic=False)
+        self.mode, self.backend = mode, backend
+        self.cpp_wrapper = cpp_wrapper and backend == "inductor" and mode is None
+        self.fn: Any = self.make_fn()
         log = logging.getLogger("torch._dynamo.variables.ctx_manager")
         if _quiet_profiler_notice not in log.filters:
             log.addFilter(_quiet_profiler_notice)
         problem = compiler_problem() if backend == "inductor" else None
         if problem is not None:
             self.give_up(f"no C++ compiler for inductor ({problem})")
+
+    def make_fn(self) -> Any:
+        options: dict[str, Any] | None = {"cpp_wrapper": True} if self.cpp_wrapper else None
+        return torch.compile(_phase, backend=self.backend, mode=self.mode, dynamic=False, options=options)
 
     def give_up(self, why: str) -> None:
         self.eager_reason = why
@@ -116,28 +136,36 @@ class CompiledUpdate:
         actor = agent.num_updates % agent.cfg.policy_delay == 0
         if (m, actor) not in self.compiled:
             return self.first_call(agent, batch, actor)
-        if agent.critic_opt.param_groups[0]["fused"]:  # an agent not seen before, of a compiled size
-            set_adam_kind(agent, fused=False)
+        prepare_adam(agent)
+        agent.predraw(batch)
         with torch._dynamo.config.patch(DYNAMO):
             return self.fn(agent, batch, actor)
 
     def first_call(self, agent: DDPG, batch: Batch, actor: bool) -> Metrics:
         """Compile (on the first call of a member count) with the agent's state kept aside: a failure
-        restores it and makes the update eagerly, and every later update is eager."""
+        restores it and makes the update eagerly, and every later update is eager; except a failure of the
+        first compile with the C++ wrapper, which is tried once more without it."""
         state = copy.deepcopy(agent.state_dict())
-        fused = bool(agent.critic_opt.param_groups[0]["fused"])
-        set_adam_kind(agent, fused=False)
+        prepare_adam(agent)
         start = time.perf_counter()
         try:
+            agent.predraw(batch)
             with torch._dynamo.config.patch(DYNAMO):
                 metrics: Metrics = self.fn(agent, batch, actor)
         except Exception as e:
-            agent.load_state_dict(state)
-            set_adam_kind(agent, fused)
+            agent.load_state_dict(state)  # the streams too: the eager phase draws the same numbers again
+            agent.predrawn = None
             while isinstance(inner := getattr(e, "inner_exception", e.__cause__), Exception):
                 e = inner  # the backend's own error (BackendCompilerFailed wraps it)
             first = (str(e).strip().splitlines() or [""])[0]
-            self.give_up(f"compiling failed ({type(e).__name__}: {first[:200]})")
+            why = f"{type(e).__name__}: {first[:200]}"
+            if self.cpp_wrapper and not self.compiled:  # e.g. no Python headers: inductor's Python wrapper
+                self.cpp_wrapper = False
+                self.fn = self.make_fn()
+                print(f"warning: agent.compile: compiling with inductor's C++ wrapper failed ({why}); "
+                      "compiling without it", file=sys.stderr, flush=True)  # fmt: skip
+                return self.first_call(agent, batch, actor)
+            self.give_up(f"compiling failed ({why})")
             return agent.update_phase(batch, actor)
         self.compile_s += time.perf_counter() - start
         self.compiled.add((agent.n_members, actor))

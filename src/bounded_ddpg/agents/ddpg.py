@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from bounded_ddpg import transforms
+from bounded_ddpg import traced_adam, transforms
 from bounded_ddpg.actor_step import Metrics, actor_update, set_grads
 from bounded_ddpg.config import ACTOR_GRADS, AgentConfig
 from bounded_ddpg.networks import Actor, Critic
@@ -60,6 +60,9 @@ class DDPG:
     lr_scale: Tensor | None = None
     # The averaged actor that acts greedily (agent.policy_average, a protocol variant); None: off.
     actor_avg: nn.Module | None = None
+    # The random numbers of the next update phase, drawn beforehand by ``predraw`` (outside a compiled graph,
+    # which cannot draw from a torch.Generator; compiled.py) and used up by that phase; None: it draws them.
+    predrawn: Tensor | None = None
 
     @classmethod
     def problems(cls, cfg: Any, action_dim: int, n_discrete: int, env_name: str) -> list[str]:
@@ -151,6 +154,11 @@ class DDPG:
         self.num_updates += 1
         return self.update_phase(batch, self.num_updates % self.cfg.policy_delay == 0)
 
+    def predraw(self, batch: Batch) -> None:
+        """Draw now, from the members' own streams, what the next phase on ``batch`` would draw (TD3's
+        target smoothing noise) into ``predrawn``: the same numbers as when the phase draws them itself.
+        DDPG's update draws nothing."""
+
     def update_phase(self, batch: Batch, actor: bool) -> Metrics:
         """One phase of the policy_delay cycle: the critic step; with ``actor``, also the actor step and the
         target update. compiled.py compiles this method, one graph per phase (agent.compile)."""
@@ -195,16 +203,19 @@ class DDPG:
         torch._foreach_lerp_(list(self.actor_avg.parameters()), self.actor_params, self.cfg.policy_average)
 
     def _step(self, params: list[Tensor], opt: torch.optim.Optimizer) -> None:
+        """Clip, then one Adam step: torch's fused kernel eagerly; traced_adam's step, on the same state,
+        while TorchDynamo traces the update (agent.compile), so that the phase stays one graph."""
         if self.cfg.grad_clip is not None:
             clip_grad_norm_per_member(params, self.cfg.grad_clip)
+        adam = traced_adam.adam_step_ if torch.compiler.is_compiling() else _eager_step
         if self.lr_scale is None:
-            opt.step()
+            adam(opt)
             return
         # Adam's step is lr * m_hat / (sqrt(v_hat) + eps): member m at lr * f_m moves f_m of the full step,
         # theta_old + f_m (theta_new - theta_old), with its moments updated as at the full rate.
         with torch.no_grad():
             old = [p.detach().clone() for p in params]
-            opt.step()
+            adam(opt)
             keep = (1.0 - self.lr_scale).to(self.device)
             torch._foreach_lerp_(params, old, [keep.view(-1, *([1] * (p.dim() - 1))) for p in params])
 
@@ -308,6 +319,10 @@ class DDPG:
         for p in (*self.actor_params, *self.critic_params):
             ok &= torch.isfinite(p).flatten(1).all(1)
         return ok.cpu()
+
+
+def _eager_step(opt: torch.optim.Optimizer) -> None:
+    opt.step()
 
 
 _NETS = ("actor", "critic", "actor_target", "critic_target")

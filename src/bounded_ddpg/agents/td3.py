@@ -80,12 +80,21 @@ class TD3(DDPG):
     ) -> nn.Module:
         return TwinCritic(self.n_members, obs_dim, action_dim, seeds, **net)
 
+    def smoothing_noise(self, batch_size: int) -> Tensor:
+        """[M, B, A] standard normal draws, member m's from its own target_smoothing stream."""
+        shape = (batch_size, self.low.shape[-1])
+        gens = self.streams["target_smoothing"]
+        return torch.stack([torch.randn(shape, generator=g, device=self.device) for g in gens])
+
+    def predraw(self, batch: Batch) -> None:
+        self.predrawn = self.smoothing_noise(batch.next_obs.shape[1])
+
     def smoothed_target_action(self, next_obs: Tensor) -> Tensor:
         """a~' = clamp(forward(mu'(s')) + clipped noise, low, high), noise from each member's own stream."""
         a = self.transform.forward(self.actor_target(next_obs))  # [M, B, A]
-        shape = a.shape[1:]
-        gens = self.streams["target_smoothing"]
-        eps = torch.stack([torch.randn(shape, generator=g, device=a.device) for g in gens])
+        eps, self.predrawn = self.predrawn, None
+        if eps is None:
+            eps = self.smoothing_noise(next_obs.shape[1])
         eps = torch.maximum(torch.minimum(eps * self.noise_std, self.noise_clip), -self.noise_clip)
         return torch.maximum(torch.minimum(a + eps, self.high), self.low)
 
