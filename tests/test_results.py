@@ -28,6 +28,12 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "platform_invert_tau": (("platform_invert_tau",), 10, ["--x", "episode"]),
     "platform_invert_lrdecay": (("platform_invert_lrdecay",), 10, ["--x", "episode"]),
     "platform_rerun": (("platform_rerun",), 50, ["--x", "episode", *ZERO]),
+    # zero and invert over seeds 0-19: results/platform's two cells with their seeds 10-19
+    "platform_20seeds": (
+        ("platform/zero", "platform/invert", "platform_seeds10_19"),
+        40,
+        ["--x", "episode", *ZERO],
+    ),
     "goal": (("goal", "goal_penalty"), 60, ["--x", "episode", *ZERO]),
     "goal_platform_lr": (("goal_platform_lr",), 30, ["--x", "episode", *ZERO]),
     "pendulum": (("pendulum", "pendulum_penalty"), 60, ZERO),
@@ -76,6 +82,7 @@ MAIN = (
     "td3_lunarlander_small",
     "td3_pendulum",
     "mpdqn_platform_reference",
+    "platform_seeds10_19",
 )
 # results/<folder> -> the runs it holds (each folder is one conf/experiment/<folder>.yaml)
 FOLDERS = {
@@ -86,7 +93,7 @@ FOLDERS = {
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
     "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10, "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
-    "platform_invert_lrdecay": 10, "mpdqn_platform_reference": 5,
+    "platform_invert_lrdecay": 10, "mpdqn_platform_reference": 5, "platform_seeds10_19": 20,
 }  # fmt: skip
 # Runs of a published algorithm's released code, converted by report/reference.py: no experiment file.
 REFERENCE_FOLDERS = {"mpdqn_platform_reference"}
@@ -98,8 +105,8 @@ def test_published_table_regenerates_from_results(
 ) -> None:
     monkeypatch.chdir(ROOT)  # the table's notes name runs by the path given, as in docs/results.md
     folders, runs, extra = TABLES[table]
-    assert set(folders) <= set(FOLDERS) and set(MAIN) <= set(FOLDERS)
-    assert sum(len(list(Path(f"results/{f}").glob("*/seed*/*/summary.json"))) for f in folders) == runs
+    assert {f.split("/")[0] for f in folders} <= set(FOLDERS) and set(MAIN) <= set(FOLDERS)
+    assert sum(len(list(Path(f"results/{f}").glob("**/seed*/*/summary.json"))) for f in folders) == runs
     figures = capture(monkeypatch)
     assert report.main([*[f"results/{f}" for f in folders], "--out", str(tmp_path), *extra]) == 0
     published = ROOT / "docs" / "results" / table / "table.md"
@@ -192,6 +199,7 @@ PER_SEED = {
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_clip_penalty", t) for t in ("clip", "penalty")},
     **{f"{t}, run again": ("platform_rerun", t) for t in ("identity", "clip", "zero", "squash", "invert")},
+    **{f"{t}, seeds 10-19": ("platform_seeds10_19", t) for t in ("zero", "invert")},
 }
 
 
@@ -347,6 +355,39 @@ def test_platform_late_swings_in_results_md_are_the_runs() -> None:
         f"below 0.5" in text
     )
     assert f"{low} of the {high} end below 0.6 in the first sample, {low2} here" in text
+
+
+def test_platform_20_seeds_learning_speed_in_results_md_is_the_mean_curve() -> None:
+    """ "Platform, `zero` and `invert` with 20 seeds": the mean curve of seeds 0-19 at fixed episodes."""
+    means = {}
+    for transform in ("zero", "invert"):
+        runs = _runs("platform", transform) + _runs("platform_seeds10_19", transform)
+        assert sorted(s["seed"] for s, _ in runs) == list(range(20))
+        points = [[float(np.interp(e, ev.episode, ev.return_mean)) for e in (2000, 4000, 6000, 15000)]
+                  for _, ev in runs]  # fmt: skip
+        means[transform] = [f"{v:.3f}" for v in np.mean(points, axis=0)]
+    (z2, z4, z6, z15), (i2, i4, i6, i15) = means["zero"], means["invert"]
+    assert (
+        f"of `invert` is {i2} at episode 2,000, {i4} at 4,000 and {i6} at 6,000, against {z2}, {z4} and {z6} "
+        f"for `zero`; by episode 15,000 they are level ({i15} and {z15})." in _results_text()
+    )
+
+
+def test_platform_20_seeds_late_swings_in_results_md_are_the_runs() -> None:
+    """ "Platform, `zero` and `invert` with 20 seeds": in seeds 10-19 every run of both reaches 0.97 in a
+    periodic evaluation of its last 5,000 training episodes; how many also fall below 0.5 there."""
+    swings = []
+    for transform in ("zero", "invert"):
+        late = [
+            ev[(ev.episode >= 15000) & (ev.n_episodes == 50)].return_mean
+            for _, ev in _runs("platform_seeds10_19", transform)
+        ]
+        assert len(late) == 10 and all(r.max() >= 0.97 for r in late), transform
+        swings.append(sum(r.min() < 0.5 for r in late))
+    assert (
+        f"and {swings[0]} of 10 `zero` runs and {swings[1]} of 10 `invert` runs fall below 0.5 in another "
+        "evaluation of the same stretch" in _results_text()
+    )
 
 
 def test_the_whole_page_command_runs_every_results_folder() -> None:
