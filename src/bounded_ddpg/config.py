@@ -153,7 +153,8 @@ class AgentConfig:
     # critic + actor + targets) traced through the same code and seam. Agrees with the eager update to float
     # rounding, not bit for bit. Costs ~20-100 s of compiling per member count before the first update
     # (more on a loaded machine; cached on disk for later runs), and needs a C++ compiler (else: a warning,
-    # and eager). false (eager, bit for bit as before) is the default: docs/benchmarks.md has the figures.
+    # and eager). false (eager, bit for bit as before: tests/test_eager_pinned.py) is the default;
+    # docs/benchmarks.md has the figures.
     compile: bool = False
     noise: NoiseConfig = field(default_factory=NoiseConfig)
 
