@@ -106,13 +106,14 @@ def test_results_md_quotes_the_released_codes_runs_as_recorded() -> None:
     assert f"> {note}" in (root / "docs" / "results.md").read_text().splitlines()
 
 
-SCRIPT = Path(__file__).parents[1] / "reference" / "mpdqn_platform.sh"
+SCRIPT = Path(__file__).parents[1] / "reference" / "platform.sh"
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [((), "WORKDIR OUT SEED"), (("w", "o", "x1"), "seed 'x1' is not a non-negative integer"),
-     (("w", "o", "--", "--episodes", "5"), "no seed given")],
+    [((), "ALGO WORKDIR OUT SEED"), (("mpdqn", "w", "o", "x1"), "seed 'x1' is not a non-negative integer"),
+     (("pdqn", "w", "o", "--", "--episodes", "5"), "no seed given"),
+     (("dqn", "w", "o", "1"), "ALGO 'dqn' is not one of mpdqn, pdqn, paddpg")],
 )  # fmt: skip
 def test_the_reference_script_refuses_bad_arguments_before_any_work(
     tmp_path: Path, args: tuple[str, ...], message: str
