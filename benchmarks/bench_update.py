@@ -4,6 +4,7 @@
     python benchmarks/bench_update.py --quick    # a smoke run
     python benchmarks/bench_update.py --compiled # eager vs agent.compile, side by side (compiles 4 updates)
     python benchmarks/bench_update.py --compiled --cpp-wrapper --settings 'Platform M=1 invert'
+    python benchmarks/bench_update.py --compiled --profile --cpp-wrapper  # where a compiled call's time goes
 
 Cases:
 * Platform settings (batch 32, [256, 128] leaky ReLU, 9 obs, 6 actions, grad clip 10): identity vs invert,
@@ -134,6 +135,41 @@ def compiled_columns(calls: int, repeats: int, names: list[str], cpp_wrapper: bo
         times = [ms[name, v] for v in variants]
         ratios = " | ".join(f"{times[0] / t:5.2f}x" for t in times[1:])
         print(f"  {name:<28} {' | '.join(f'{t:8.3f}' for t in times)} | {ratios}")
+
+
+# torch.profiler's names for the parts of a compiled call, outside the compiled graph's own kernels
+CALL_PARTS = {
+    "TorchDynamo Cache Lookup": "Dynamo's guard check (picks the graph)",
+    "Torch-Compiled Region": "the compiled region's own Python",
+    "AOTDispatcher Runtime Wrapper Prologue": "AOTAutograd's wrapper",
+    "Pregraph bytecode": "Dynamo's bytecode before the graph",
+}
+
+
+def profile_compiled(names: list[str], calls: int, cpp_wrapper: bool) -> None:
+    """Where a compiled update call's time goes (torch.profiler over ``calls`` calls, after compiling):
+    the parts of CALL_PARTS, and the compiled graph (inductor's kernels and the matrix products it calls)
+    as the rest of the call. Self times, microseconds per call, and shares of the whole call."""
+    for name in names:
+        update = ours(**COMPILED_SETTINGS[name], compiled=True, cpp_wrapper=cpp_wrapper)  # type: ignore[arg-type]
+        for _ in range(20):
+            update()
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            for _ in range(calls):
+                update()
+            total_us = (time.perf_counter() - start) / calls * 1e6
+        parts = Counter[str]()
+        for event in prof.key_averages():
+            label = next((v for k, v in CALL_PARTS.items() if event.key.startswith(k)), None)
+            if label is not None:
+                parts[label] += event.self_cpu_time_total / calls
+        print(f"{name}, compiled ({'C++' if cpp_wrapper else 'Python'} wrapper): {total_us:.0f} us per call "
+              f"(profiled, {calls} calls; the sample from the replay included)")  # fmt: skip
+        for label, us in parts.most_common():
+            print(f"  {label:<40} {us:7.0f} us  {us / total_us:5.1%}")
+        rest = total_us - sum(parts.values())
+        print(f"  {'the graph and everything else':<40} {rest:7.0f} us  {rest / total_us:5.1%}")
 
 
 class RefMLP(nn.Module):
@@ -398,9 +434,17 @@ def main() -> None:
         help="with --compiled: the compiled column with inductor's Python wrapper, and a column with its C++ "
         "wrapper (agent.compile's default)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="with --compiled: instead of the columns, where a compiled call's time goes (torch.profiler)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     calls, repeats = (5, 2) if args.quick else (100, 7)
+    if args.compiled and args.profile:
+        profile_compiled(args.settings, 4 * calls, args.cpp_wrapper)
+        return
     if args.compiled:
         compiled_columns(max(calls // 2, 2), repeats, args.settings, args.cpp_wrapper)
         return
