@@ -14,6 +14,7 @@ from hydra import compose, initialize_config_module
 
 from bounded_ddpg import config as schema
 from bounded_ddpg import report, run
+from bounded_ddpg.logger import run_dir_for
 from figure_checks import ONE_COLUMN_IN, TWO_COLUMN_IN, capture, check, png_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,6 +187,26 @@ def test_every_repository_experiment_file_composes(path: Path, monkeypatch: pyte
         specs, seeds = run._members(cfg)
     assert len(specs) == len(seeds) >= 5  # a published cell has at least 5 seeds
     assert f"results/{path.stem}" in path.read_text()
+
+
+def test_no_two_repository_experiment_files_share_a_run_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run directories are out_dir/env/transform/seed/run_id, without the agent: two experiment files that
+    fix one run_id for the same (env, transform, seed), e.g. P-DQN's and MP-DQN's ablations, would collide
+    (run side by side, one stops at the other's lock; one after the other, the second refuses to resume the
+    first's runs), so each file's fixed run_id must give it run directories of its own."""
+    monkeypatch.chdir(ROOT)
+    owner: dict[Path, str] = {}
+    with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
+        for path in sorted((ROOT / "conf" / "experiment").glob("*.yaml")):
+            cfg = compose("config", overrides=[f"experiment={path.stem}"])
+            if cfg.run_id is None:  # a new run id per run: never shared
+                continue
+            specs, seeds = run._members(cfg)
+            for spec, seed in zip(specs, seeds):
+                run_dir = run_dir_for("runs", cfg.env.name, spec.dir_name, seed, cfg.run_id)
+                assert run_dir not in owner, f"{path.stem} and {owner[run_dir]} both write {run_dir}"
+                owner[run_dir] = path.stem
+    assert len(owner) >= 200  # the files with a fixed run_id were all read
 
 
 # docs/results.md's per-seed and fixed-point tables: row label -> (results/ folder, transform)
