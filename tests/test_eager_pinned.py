@@ -6,14 +6,16 @@ member and a batch carrying every built-in transform, 20 eager updates from fixe
 parameters, targets and Adam state recorded in tests/golden/eager_digests.json; and two short command-line
 runs (the mission's, and MP-DQN's) write exactly the evaluation and training metrics recorded there.
 
-Float results depend on the torch build and on which SIMD kernels the CPU runs, so the digests hold only
-for the torch version and CPU capability they were recorded with (kept in the same file); elsewhere the
-tests skip, naming both. Set UPDATE_GOLDEN=1 to record them anew, and say why in the commit: a change of
-these digests is a change of every eager result.
+Float results depend on the torch build and on which SIMD kernels the CPU runs, so each recording holds
+only for the torch version and CPU capability it was made with (kept beside its digests); where no
+recording matches, the tests skip, naming what is recorded. Set UPDATE_GOLDEN=1 to record (or replace) the
+digests of the machine at hand, and say why in the commit: a change of these digests is a change of every
+eager result.
 
-Recorded 2026-12-03 (torch 2.13.0+cpu, AVX2). The code of 824898a, the last commit before agent.compile
-existed, gives the same digests (this file and test_compile.py's agent and batch builders run against it),
-so the compiled update's work left eager bit for bit as it was.
+Recorded with torch 2.13.0+cpu on AVX2 (2026-12-03) and on AVX512 (2026-12-04). For both, the code of
+824898a, the last commit before agent.compile existed, gives the same digests (this file and
+test_compile.py's agent and batch builders run against it), so the compiled update's work left eager bit
+for bit as it was.
 """
 
 from __future__ import annotations
@@ -50,21 +52,26 @@ def where() -> dict[str, str]:
     }
 
 
-def recorded() -> dict[str, Any]:
-    return json.loads(GOLDEN.read_text()) if GOLDEN.is_file() else {}
+def recorded() -> list[dict[str, Any]]:
+    """The recordings: one per (torch, CPU capability, machine), each {"recorded_with", "digests"}."""
+    return json.loads(GOLDEN.read_text())["recordings"] if GOLDEN.is_file() else []
 
 
 def check(key: str, digest: str) -> None:
-    """Compare with the recorded digest (or record it, with UPDATE_GOLDEN=1)."""
-    golden = recorded()
+    """Compare with the digest recorded for this machine (or record it, with UPDATE_GOLDEN=1)."""
+    recordings, here = recorded(), where()
+    (mine,) = [r for r in recordings if r["recorded_with"] == here] or [None]
     if os.environ.get("UPDATE_GOLDEN"):
-        golden["recorded_with"] = where()
-        golden.setdefault("digests", {})[key] = digest
-        GOLDEN.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
+        if mine is None:
+            mine = {"recorded_with": here, "digests": {}}
+            recordings.append(mine)
+        mine["digests"][key] = digest
+        recordings.sort(key=lambda r: json.dumps(r["recorded_with"], sort_keys=True))
+        GOLDEN.write_text(json.dumps({"recordings": recordings}, indent=1, sort_keys=True) + "\n")
         return
-    if golden.get("recorded_with") != where():
-        pytest.skip(f"digests recorded with {golden.get('recorded_with')}; here {where()}")
-    assert digest == golden["digests"][key], f"{key}: the eager numbers changed"
+    if mine is None:
+        pytest.skip(f"digests recorded with {[r['recorded_with'] for r in recordings]}; here {here}")
+    assert digest == mine["digests"][key], f"{key}: the eager numbers changed"
 
 
 def sha(parts: list[bytes]) -> str:
