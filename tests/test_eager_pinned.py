@@ -60,7 +60,7 @@ def recorded() -> list[dict[str, Any]]:
 def check(key: str, digest: str) -> None:
     """Compare with the digest recorded for this machine (or record it, with UPDATE_GOLDEN=1)."""
     recordings, here = recorded(), where()
-    (mine,) = [r for r in recordings if r["recorded_with"] == here] or [None]
+    mine = next((r for r in recordings if r["recorded_with"] == here), None)
     if os.environ.get("UPDATE_GOLDEN"):
         if mine is None:
             mine = {"recorded_with": here, "digests": {}}
