@@ -42,7 +42,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "lunarlander_small": (("lunarlander_small", "lunarlander_small_penalty"), 60, ZERO),
     "pdqn_platform": (
         ("pdqn_platform", "pdqn_platform_ablation", "pdqn_platform_clip_penalty"),
-        35,
+        50,
         ["--x", "episode", *ZERO],
     ),
     "mpdqn_platform": (
@@ -52,7 +52,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
             "mpdqn_platform_clip_penalty",
             "mpdqn_platform_reference",
         ),
-        40,
+        45,
         ["--x", "episode", *ZERO],
     ),
     "pdqn_goal": (("pdqn_goal", "pdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
@@ -89,12 +89,12 @@ MAIN = (
 FOLDERS = {
     "platform": 50, "platform_buffer100k": 10, "goal": 50, "pendulum": 50, "pendulum_penalty": 10,
     "lunarlandercontinuous": 50, "lunarlander_small": 50, "pdqn_platform": 10, "mpdqn_platform": 10,
-    "pdqn_platform_ablation": 15, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
+    "pdqn_platform_ablation": 30, "platform_penalty": 10, "mpdqn_platform_ablation": 15, "pdqn_goal": 15,
     "mpdqn_goal": 15, "goal_penalty": 10, "platform_invert_avg": 10,
     "lunarlander_small_penalty": 10, "td3_lunarlander_small": 30, "platform_rerun": 50,
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
     "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10, "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
-    "platform_invert_lrdecay": 10, "mpdqn_platform_reference": 5, "platform_seeds10_19": 20,
+    "platform_invert_lrdecay": 10, "mpdqn_platform_reference": 10, "platform_seeds10_19": 20,
 }  # fmt: skip
 # Runs of a published algorithm's released code, converted by report/reference.py: no experiment file.
 REFERENCE_FOLDERS = {"mpdqn_platform_reference"}
@@ -215,7 +215,7 @@ PER_SEED = {
     "penalty": ("platform_penalty", "penalty"),
     "MP-DQN": ("mpdqn_platform", "invert"),
     "P-DQN": ("pdqn_platform", "invert"),
-    **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
+    **{f"P-DQN, {t}": ("pdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
     **{f"P-DQN, {t} (seeds 0-4)": ("pdqn_platform_clip_penalty", t) for t in ("clip", "penalty")},
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_ablation", t) for t in ("identity", "zero", "squash")},
     **{f"MP-DQN, {t} (seeds 0-4)": ("mpdqn_platform_clip_penalty", t) for t in ("clip", "penalty")},
@@ -392,6 +392,35 @@ def test_platform_20_seeds_learning_speed_in_results_md_is_the_mean_curve() -> N
         f"of `invert` is {i2} at episode 2,000, {i4} at 4,000 and {i6} at 6,000, against {z2}, {z4} and {z6} "
         f"for `zero`; by episode 15,000 they are level ({i15} and {z15})." in _results_text()
     )
+
+
+def test_pdqn_platform_learning_speed_in_results_md_is_the_mean_curve() -> None:
+    """ "Does Hausknecht & Stone's finding hold for P-DQN?": the mean curve of seeds 0-9 at fixed episodes."""
+    text, quoted = _results_text(), []
+    ablation = "pdqn_platform_ablation"
+    for transform, folder in [("zero", ablation), ("invert", "pdqn_platform"), ("squash", ablation),
+                              ("identity", ablation)]:  # fmt: skip
+        runs = _runs(folder, transform)
+        assert sorted(s["seed"] for s, _ in runs) == list(range(10))
+        points = [[float(np.interp(e, ev.episode, ev.return_mean)) for e in (2500, 5000, 10000, 15000)]
+                  for _, ev in runs]  # fmt: skip
+        quoted.append(f"`{transform}` " + " / ".join(f"{v:.3f}" for v in np.mean(points, axis=0)))
+    zero, invert, squash, identity = quoted
+    assert f"{zero} learns fastest early, {invert} is ahead by 15,000, {squash}, {identity}." in text
+
+
+def test_mpdqn_against_its_released_code_in_results_md_is_the_runs() -> None:
+    """ "MP-DQN's released code, run here" and "Targets": how many seeds end high, and low, in each."""
+    ours, theirs = _finals("mpdqn_platform", "invert"), _finals("mpdqn_platform_reference", "invert")
+    assert len(ours) == len(theirs) == 10
+    low = sorted(v for v in ours if v < 0.9)
+    text = _results_text()
+    assert f"{sum(v >= 0.992 for v in ours)} of 10 seeds at or above 0.992)" in text
+    assert (
+        f"{len(low)} of our 10 seeds end below 0.9 ({low[0]:.3f}-{low[-1]:.3f}), "
+        f"{sum(v < 0.9 for v in theirs)} of the reference's ({min(theirs):.3f})" in text
+    )
+    assert f"{sum(v >= 0.990 for v in theirs)} of 10 seeds at or above 0.990" in text
 
 
 def test_platform_20_seeds_late_swings_in_results_md_are_the_runs() -> None:
