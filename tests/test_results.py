@@ -123,23 +123,32 @@ def test_published_table_regenerates_from_results(
     assert png_size(published.parent / "curves.png") == png_size(tmp_path / "curves.png")
 
 
+def _regenerate_main(
+    folders: tuple[str, ...], published: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """`report --main` over results/<folders>: main.{md,tex,csv} byte for byte as docs/results/<published>,
+    its figure print-ready (tests/figure_checks.py) at the published PNG's size; returns the figure."""
+    monkeypatch.chdir(ROOT)
+    figures = capture(monkeypatch)
+    assert report.main(["--main", *[f"results/{f}" for f in folders], "--out", str(tmp_path)]) == 0
+    for name in ("main.md", "main.tex", "main.csv"):
+        assert (tmp_path / name).read_text() == (ROOT / "docs/results" / published / name).read_text(), name
+    (fig,) = figures
+    check(fig, tmp_path, "figure", TWO_COLUMN_IN)  # print-ready, no empty panel
+    assert png_size(ROOT / "docs/results" / published / "figure.png") == png_size(tmp_path / "figure.png")
+    return fig
+
+
 def test_main_table_regenerates_from_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(ROOT)
-    figures = capture(monkeypatch)
-    assert report.main(["--main", *[f"results/{f}" for f in MAIN], "--out", str(tmp_path)]) == 0
-    for name in ("main.md", "main.tex", "main.csv"):
-        assert (tmp_path / name).read_text() == (ROOT / "docs/results/main" / name).read_text(), name
-    (fig,) = figures
-    check(fig, tmp_path, "figure", TWO_COLUMN_IN)  # print-ready, no empty panel (tests/figure_checks.py)
+    fig = _regenerate_main(MAIN, "main", tmp_path, monkeypatch)
     cells = pd.read_csv(tmp_path / "main.csv")
     measured = cells[(cells.kind == "measured") & (cells.n > 0)]
     unshared = capsys.readouterr().out.count("(no evaluation range its runs share)")  # printed, no panel
     assert len(fig.axes) == len(measured.groupby(["agent", "env"])) - unshared >= 10
     goal = [ax.get_title() for ax in fig.axes if ax.get_title().startswith("Goal\nPA-DDPG")]
     assert goal == ["Goal\nPA-DDPG, N=10\nall 6 lines coincide"]  # every transform at P(goal) 0 throughout
-    assert png_size(ROOT / "docs/results/main/figure.png") == png_size(tmp_path / "figure.png")
 
 
 MACHINE_KEYS = ("device", "out_dir", "run_id", "progress")  # where and how a run ran, not what it ran
@@ -196,15 +205,8 @@ def test_every_repository_experiment_file_composes(path: Path, monkeypatch: pyte
 def test_hyar_table_regenerates_from_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/results/hyar (and the copy docs/results.md shows) is `report --main` over HyAR's three tasks:
     one P(success) column per task, one figure panel per task."""
-    monkeypatch.chdir(ROOT)
-    figures = capture(monkeypatch)
-    assert report.main(["--main", *[f"results/{f}" for f in HYAR], "--out", str(tmp_path)]) == 0
-    for name in ("main.md", "main.tex", "main.csv"):
-        assert (tmp_path / name).read_text() == (ROOT / "docs/results/hyar" / name).read_text(), name
-    (fig,) = figures
-    check(fig, tmp_path, "figure", TWO_COLUMN_IN)
+    fig = _regenerate_main(HYAR, "hyar", tmp_path, monkeypatch)
     assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["HardGoal", "CatchPoint", "HardMove4"]
-    assert png_size(ROOT / "docs/results/hyar/figure.png") == png_size(tmp_path / "figure.png")
     table = [ln for ln in (tmp_path / "main.md").read_text().splitlines() if ln.startswith("|")]
     marker = "<!-- the HyAR table: docs/results/hyar/main.md -->"
     shown = (ROOT / "docs" / "results.md").read_text().split(marker)
