@@ -59,7 +59,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "mpdqn_goal": (("mpdqn_goal", "mpdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
     "td3_pendulum": (("td3_pendulum",), 30, ZERO),
-    **{task: ((task,), 20, ZERO) for task in ("hardgoal", "catchpoint", "hardmove4")},
+    **{task: ((task,), 20, ZERO) for task in ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint")},
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
@@ -96,10 +96,10 @@ FOLDERS = {
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
     "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10, "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
     "platform_invert_lrdecay": 10, "mpdqn_platform_reference": 10, "platform_seeds10_19": 20,
-    "hardgoal": 20, "catchpoint": 20, "hardmove4": 20,
+    "hardgoal": 20, "catchpoint": 20, "hardmove4": 20, "mpdqn_catchpoint": 20,
 }  # fmt: skip
 # The HyAR table (docs/results/hyar, `report --main`): HyAR's three tasks, success rates.
-HYAR = ("hardgoal", "catchpoint", "hardmove4")
+HYAR = ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint")
 # Runs of a published algorithm's released code, converted by report/reference.py: no experiment file.
 REFERENCE_FOLDERS = {"mpdqn_platform_reference"}
 
@@ -206,12 +206,18 @@ def test_hyar_table_regenerates_from_results(tmp_path: Path, monkeypatch: pytest
     """docs/results/hyar (and the copy docs/results.md shows) is `report --main` over HyAR's three tasks:
     one P(success) column per task, one figure panel per task."""
     fig = _regenerate_main(HYAR, "hyar", tmp_path, monkeypatch)
-    assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["HardGoal", "CatchPoint", "HardMove4"]
+    panels = [ax.get_title().split("\n")[:2] for ax in fig.axes]
+    assert [(task, agent.split(",")[0]) for task, agent in panels] == [
+        ("HardGoal", "PA-DDPG"),
+        ("CatchPoint", "PA-DDPG"),
+        ("HardMove4", "PA-DDPG"),
+        ("CatchPoint", "MP-DQN"),
+    ]
     table = [ln for ln in (tmp_path / "main.md").read_text().splitlines() if ln.startswith("|")]
     marker = "<!-- the HyAR table: docs/results/hyar/main.md -->"
     shown = (ROOT / "docs" / "results.md").read_text().split(marker)
     assert len(shown) == 2 and shown[1].strip().splitlines()[: len(table)] == table
-    assert "P(success)" in table[0] and len(table) == 2 + 4  # header, rule, one row per transform
+    assert "P(success)" in table[0] and len(table) == 2 + 2 * 4  # header, rule, agent x transform
 
 
 def test_no_two_repository_experiment_files_share_a_run_directory(monkeypatch: pytest.MonkeyPatch) -> None:
