@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -442,3 +444,19 @@ def test_legends_cover_no_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             write_run(root, "Pendulum", t, s, -100.0 * s)
     args = ["--main", str(root), "--out", str(tmp_path / "main"), "--reps", "50"]
     assert _legends_clear_of_the_panels(monkeypatch, lambda: report.main(args)) == 1
+
+
+@pytest.mark.parametrize("mode", [[], ["--main"]])
+def test_a_reader_that_stops_early_costs_no_file(runs: Path, tmp_path: Path, mode: list[str]) -> None:
+    """`report ... | head`: stdout's reader gone before anything is printed (a real pipe, closed at once):
+    every file is still written, no traceback, and the exit status is a shell's for SIGPIPE (141)."""
+    out = tmp_path / "r"
+    cmd = [sys.executable, "-m", "bounded_ddpg.report", str(runs), "--out", str(out), "--reps", "20", *mode]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    names = ["main.md", "main.tex", "main.csv", "figure.png"] if mode else ["table.md", "table.csv"]
+    assert all((out / n).stat().st_size > 0 for n in names)

@@ -177,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     notes += compare.reference_notes(records) + published.hyar_notes(records)  # comparisons: not problems
     info = TableInfo(by, baseline, a.reps, a.seed, success_keys(records))
-    print(tables.render_text(rows, info, notes), end="")
-    try:
+    try:  # the files first, then stdout: a reader that stops early (`| head`) cannot cost a file
         a.out.mkdir(parents=True, exist_ok=True)
         (a.out / "table.md").write_text(tables.render_markdown(rows, info, notes))
         (a.out / "table.tex").write_text(tables.render_latex(rows, info))
@@ -189,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         drawn = plots.plot_curves(panels, a.x or "step", a.out, a.reps, a.seed, metrics)
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    print(tables.render_text(rows, info, notes), end="")
     if not drawn:
         print("\nno curves: no run to draw has evaluation rows (eval.csv); curves.png and curves.pdf not "
               "written", file=sys.stderr)  # fmt: skip
@@ -210,8 +210,7 @@ def write_main(
         print("report --main --strict: refusing to write a report over incomplete results:", file=sys.stderr)
         print("\n".join(f"- {n}" for n in table.notes), file=sys.stderr)
         return 1
-    print(main_render.render_text(table), end="")
-    try:
+    try:  # the files first, then stdout
         a.out.mkdir(parents=True, exist_ok=True)
         (a.out / "main.md").write_text(main_render.render_markdown(table))
         (a.out / "main.tex").write_text(main_render.render_latex(table))
@@ -220,6 +219,7 @@ def write_main(
         figure.plot_figure(lay, a.out, a.reps, a.seed)
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    print(main_render.render_text(table), end="")
     if lay.absent:
         print("\nfigure: no panel for " + "; ".join(f"{main_table.agent_label(ag)} on {env} ({why})"
                                                    for (ag, env), why in lay.absent.items()))  # fmt: skip
@@ -245,8 +245,7 @@ def write_aggregate(
         print("\n".join(f"- {n}" for n in agg.notes), file=sys.stderr)
         return 1
     text = aggregate_render.render_markdown(agg)
-    print(text, end="")
-    try:
+    try:  # the files first, then stdout
         a.out.mkdir(parents=True, exist_ok=True)
         (a.out / "aggregate.md").write_text(text)
         (a.out / "aggregate.tex").write_text(aggregate_render.render_latex(agg))
@@ -255,6 +254,7 @@ def write_aggregate(
         aggregate_render.plot_curves(agg, a.out)
     except OSError as e:
         parser.error(f"cannot write {e.filename or a.out}: {e.strerror or e}")
+    print(text, end="")
     print(f"\nwrote {a.out}/aggregate.md, aggregate.tex, aggregate.csv, aggregate_intervals.png, "
           "aggregate_intervals.pdf, aggregate_curves.png, aggregate_curves.pdf")  # fmt: skip
     return 0
