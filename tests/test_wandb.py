@@ -146,6 +146,51 @@ def test_online_with_an_unreachable_server_fails_fast_before_anything_exists(tmp
     assert list(work.iterdir()) == []  # no run directory, no Hydra log, no wandb/ folder
 
 
+_PREFLIGHT_PROCESSES = """
+import subprocess, sys
+started = []
+popen = subprocess.Popen.__init__
+def record(self, args, *rest, **kwargs):
+    started.append(str(args))
+    popen(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = record
+from bounded_ddpg.logger import wandb_login_problem
+problem = wandb_login_problem("online")
+print(problem)
+print([a for a in started if "wandb" in a])
+"""
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("http://127.0.0.1:{port}", "cannot reach the W&B server http://127.0.0.1:{port} ("),
+        ("", "W&B's settings are invalid (base_url; Input should be a valid URL"),
+        ("not-a-url", "W&B's settings are invalid (base_url; Input should be a valid URL"),
+    ],
+)
+def test_the_online_check_starts_no_wandb_process(tmp_path: Path, base_url: str, expected: str) -> None:
+    """wandb.setup() and login's greeting each start a wandb-core process; with an unreachable server one
+    kept a failed run from exiting for over 120 s (CI, 2026-12-04). The check must fail before any exists."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {
+        "HOME": str(tmp_path),
+        "WANDB_BASE_URL": base_url.format(port=port),
+        "WANDB_API_KEY": "0123456789abcdef0123456789abcdef01234567",  # fake
+        "WANDB_ERROR_REPORTING": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _PREFLIGHT_PROCESSES], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=60, stdin=subprocess.DEVNULL, check=True,
+    )  # fmt: skip
+    problem, started = result.stdout.splitlines()
+    assert expected.format(port=port) in problem
+    assert started == "[]"
+    assert "API key is configured" not in result.stderr  # login's greeting (a request to the server) skipped
+
+
 def _wandb_records(path: Path) -> list[Any]:
     """The protobuf records of an offline run's ``.wandb`` file, decoded by wandb's own ``Record`` message.
 

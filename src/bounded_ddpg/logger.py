@@ -164,13 +164,27 @@ def wandb_login_problem(mode: str) -> str | None:
         return None
     os.environ.setdefault("WANDB_ERROR_REPORTING", "false")
     import wandb
+    from wandb.sdk import wandb_setup
 
-    if not wandb.login(prompt=False, verify=False):  # no key: fails without any network call
+    # No wandb-core process before the server is known to answer: wandb.setup() starts one, and so does
+    # login's greeting (it asks the server for the user's name); with an unreachable server such a process
+    # once kept the run from exiting for over 120 s after this check had failed (CI, 2026-12-04).
+    try:
+        settings = wandb_setup.singleton().settings  # reads the environment and settings files only
+    except ValueError as e:  # pydantic's ValidationError, e.g. WANDB_BASE_URL="" or not a URL
+        detail = "; ".join(line.strip() for line in str(e).splitlines()[1:3])
+        return f"wandb.mode=online: W&B's settings are invalid ({detail}); fix the WANDB_* variables"
+    silent, settings.silent = settings.silent, True
+    try:
+        logged_in = wandb.login(prompt=False, verify=False)  # env, .netrc, settings: no network call
+    finally:
+        settings.silent = silent
+    if not logged_in:
         return (
             "wandb.mode=online needs a W&B login (run `wandb login` or set WANDB_API_KEY); "
             "use wandb.mode=offline to log without one, and `wandb sync` later"
         )
-    base_url = str(wandb.setup().settings.base_url)  # WANDB_BASE_URL, else `wandb login --host`'s
+    base_url = str(settings.base_url)  # WANDB_BASE_URL, else `wandb login --host`'s
     if problem := unreachable(base_url, WANDB_CONNECT_TIMEOUT_S):
         return (
             f"wandb.mode=online cannot reach the W&B server {base_url} ({problem}); nothing was created. "
