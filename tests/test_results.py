@@ -59,7 +59,7 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "mpdqn_goal": (("mpdqn_goal", "mpdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
     "td3_pendulum": (("td3_pendulum",), 30, ZERO),
-    **{task: ((task,), 20, ZERO) for task in ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint")},
+    **{task: ((task,), 20, ZERO) for task in ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint", "mpdqn_hardgoal")},
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
@@ -96,10 +96,10 @@ FOLDERS = {
     "goal_platform_lr": 30, "pdqn_goal_rest": 15, "pdqn_platform_clip_penalty": 10,
     "td3_pendulum": 30, "mpdqn_platform_clip_penalty": 10, "mpdqn_goal_rest": 15, "platform_invert_tau": 10,
     "platform_invert_lrdecay": 10, "mpdqn_platform_reference": 10, "platform_seeds10_19": 20,
-    "hardgoal": 20, "catchpoint": 20, "hardmove4": 20, "mpdqn_catchpoint": 20,
+    "hardgoal": 20, "catchpoint": 20, "hardmove4": 20, "mpdqn_catchpoint": 20, "mpdqn_hardgoal": 20,
 }  # fmt: skip
 # The HyAR table (docs/results/hyar, `report --main`): HyAR's three tasks, success rates.
-HYAR = ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint")
+HYAR = ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint", "mpdqn_hardgoal")
 # Runs of a published algorithm's released code, converted by report/reference.py: no experiment file.
 REFERENCE_FOLDERS = {"mpdqn_platform_reference"}
 
@@ -211,6 +211,7 @@ def test_hyar_table_regenerates_from_results(tmp_path: Path, monkeypatch: pytest
         ("HardGoal", "PA-DDPG"),
         ("CatchPoint", "PA-DDPG"),
         ("HardMove4", "PA-DDPG"),
+        ("HardGoal", "MP-DQN"),
         ("CatchPoint", "MP-DQN"),
     ]
     table = [ln for ln in (tmp_path / "main.md").read_text().splitlines() if ln.startswith("|")]
