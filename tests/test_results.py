@@ -59,7 +59,10 @@ TABLES: dict[str, tuple[tuple[str, ...], int, list[str]]] = {
     "mpdqn_goal": (("mpdqn_goal", "mpdqn_goal_rest"), 30, ["--x", "episode", *ZERO]),
     "td3_lunarlander_small": (("td3_lunarlander_small",), 30, ZERO),
     "td3_pendulum": (("td3_pendulum",), 30, ZERO),
-    **{task: ((task,), 20, ZERO) for task in ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint", "mpdqn_hardgoal")},
+    **{
+        task: ((task,), 20, ZERO)
+        for task in ("hardgoal", "catchpoint", "hardmove4", "mpdqn_catchpoint", "mpdqn_hardgoal")
+    },
 }
 # The main table (docs/results/main, `report --main`): one experiment per (task, agent), all published.
 MAIN = (
