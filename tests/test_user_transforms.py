@@ -15,7 +15,7 @@ from hydra._internal.utils import create_config_search_path
 from omegaconf import DictConfig
 
 from bounded_ddpg import config as schema
-from bounded_ddpg import transforms
+from bounded_ddpg import transform_config, transforms
 from conftest import TINY, Cli, run_dirs
 
 schema.register()
@@ -60,18 +60,18 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def specs(*overrides: str) -> list[transforms.Spec]:
-    """transform_specs of a composition (inside the compose context: files of conf/transform/ resolve)."""
+    """transform_config.specs of a composition (in the compose context: files of conf/transform/ resolve)."""
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
         cfg = compose("config", overrides=list(overrides))
         schema.validate(cfg)
-        return schema.transform_specs(cfg)
+        return transform_config.specs(cfg)
 
 
 def problems(*overrides: str) -> str:
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
         cfg: DictConfig = compose("config", overrides=list(overrides))
         with pytest.raises(schema.ConfigError) as e:
-            schema.validate(cfg)
+            transform_config.specs(cfg)
     return str(e.value)
 
 
@@ -265,7 +265,7 @@ def test_every_group_takes_options_from_the_working_directory(lab: Path) -> None
     with initialize_config_module("bounded_ddpg.conf", version_base="1.3"):
         cfg = compose("config", overrides=["experiment=trio"])
         assert (cfg.env.name, cfg.budget.steps, list(cfg.seeds)) == ("ShortPendulum", 777, [0, 1])
-        assert [s.label for s in schema.transform_specs(cfg)] == ["zero", "mine", "penalty(coef=0.5)"]
+        assert [s.label for s in transform_config.specs(cfg)] == ["zero", "mine", "penalty(coef=0.5)"]
         assert "coef" not in compose("config", overrides=["transform=invert"]).transform
 
 

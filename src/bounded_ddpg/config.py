@@ -23,8 +23,6 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from bounded_ddpg import transforms
-
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu")
 ACTOR_GRADS = ("chain", "direct")
 STORE_ACTIONS = ("raw", "clipped")
@@ -40,7 +38,7 @@ class TransformConfig:
 
     Besides the two keys below, every key of a transform's file is a keyword parameter of its class,
     checked against the class's ``__init__`` signature (names, types, required ones) by
-    :func:`transform_specs` before anything is written; each class documents its parameters in its
+    bounded_ddpg.transform_config before anything is written; each class documents its parameters in its
     docstring (the built-ins in bounded_ddpg/transforms.py; penalty: coef, margin). Override one with
     ``transform.coef=0.1``. A run names a transform by its label: the name plus every parameter that
     differs from the class default, e.g. ``penalty(coef=0.1)`` (run directory ``penalty,coef=0.1``).
@@ -228,7 +226,7 @@ def register() -> None:
     # `schema` appear as a selectable option (transform=schema) in --help and in Hydra's error lists.
     node = OmegaConf.structured(Config)
     # A transform's parameters are its class's, not the schema's: the transform node takes keys beyond
-    # name and _target_ (still typed), and transform_specs() checks them against the class's signature.
+    # name and _target_ (still typed), and transform_config checks them against the class's signature.
     OmegaConf.set_struct(node.transform, False)
     ConfigStore.instance().store(name="schema", node=node)
 
@@ -359,14 +357,19 @@ def _undeclared(node: Any, prefix: str = "") -> list[str]:
 
 
 def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
-    """Check every key the types cannot: string choices, numeric ranges (RANGES), keys the schema does not
-    declare, and conflicts between command-line ``overrides``; ConfigError lists every problem, each naming
-    the key, its value and what is valid. Also checks that a requested CUDA device exists. The env section
-    is checked against its environment by bounded_ddpg.envs.presets, the agent section by its agent
-    (bounded_ddpg.agents.check)."""
+    """ConfigError listing every one of :func:`problems`, if there is any."""
+    if errors := problems(cfg, overrides):
+        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+
+
+def problems(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> list[str]:
+    """Every key the types cannot check: string choices, numeric ranges (RANGES), keys the schema does not
+    declare, and conflicts between command-line ``overrides``; each problem names the key, its value and
+    what is valid. Also whether a requested CUDA device exists. The rest is checked beside what it checks:
+    the transforms against their classes (bounded_ddpg.transform_config), the env section against its
+    environment (bounded_ddpg.envs.presets), the agent section by its agent (bounded_ddpg.agents.check)."""
     c: Any = cfg
     errors: list[str] = _undeclared(cfg)
-    errors += _transform_specs(c)[1]  # names, classes, parameters and duplicate members
     _choice(errors, "agent.activation", c.agent.activation, ACTIVATIONS)
     _choice(errors, "agent.actor_grad", c.agent.actor_grad, ACTOR_GRADS)
     _choice(errors, "agent.store_action", c.agent.store_action, STORE_ACTIONS)
@@ -391,177 +394,11 @@ def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
         if one and many in given and _get(c, many) is not None:
             errors.append(f"{one} and {given[many]} are both given: {many}=[...] replaces {single} (one "
                           f"member per listed value); give only one of them")  # fmt: skip
-    errors += _device_problems(c.device) + (out_dir_problems(c.out_dir) if c.out_dir.strip() else [])
-    if errors:
-        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
-
-
-def transform_specs(cfg: DictConfig | Config) -> list[transforms.Spec]:
-    """One Spec per member transform: each entry of ``transforms``, or ``[transform]`` when it is null.
-
-    A string entry is an option of the transform group: a built-in's name, else a file of a conf/transform/
-    on Hydra's search path (composed as ``transform=<entry>`` would be, so it needs a running Hydra app or
-    an initialised compose API). A mapping entry gives a name and parameters; without ``_target_`` and for
-    a name that is not a built-in's, its parameters override that option's file. Raises ConfigError that
-    lists every problem (unknown names, classes that are not transforms, unknown or mistyped parameters,
-    two members with the same label or run directory).
-    """
-    specs, errors = _transform_specs(cfg)
-    if errors:
-        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
-    return specs
-
-
-def _transform_specs(cfg: Any) -> tuple[list[transforms.Spec], list[str]]:
-    errors: list[str] = []
-
-    def resolve(where: str, entry: Any, compose_names: bool) -> transforms.Spec | None:
-        try:
-            return _spec_of(where, entry, compose_names)
-        except (ConfigError, transforms.TransformError) as e:
-            msg = str(e)  # a TransformError names the transform itself: "transform 'x' (...): ..."
-            named = msg.startswith(where) or (where == "transform" and msg.startswith("transform "))
-            errors.append(msg if named else f"{where}: {msg}")
-            return None
-
-    single = resolve("transform", cfg.transform, compose_names=False)
-    if cfg.transforms is None:
-        return ([single] if single else []), errors
-    entries = list(cfg.transforms)
-    if not entries:
-        errors.append("transforms=[] must be a non-empty list (or null)")
-    specs = [resolve(f"transforms[{i}]", e, compose_names=True) for i, e in enumerate(entries)]
-    found = [s for s in specs if s is not None]
-    labels, dirs = [s.label for s in found], [s.dir_name for s in found]
-    if dupes := sorted({k for k in labels if labels.count(k) > 1}):
-        errors.append(
-            f"transforms: two members would be the same run: {', '.join(map(repr, dupes))} appears more "
-            f"than once (members: {', '.join(labels)})"
-        )
-    elif dupes := sorted({k for k in dirs if dirs.count(k) > 1}):  # labels differ only in unsafe characters
-        errors.append(
-            f"transforms: two members would share the run directory {', '.join(map(repr, dupes))} "
-            f"(members: {', '.join(labels)})"
-        )
-    return found, errors
-
-
-def _spec_of(where: str, entry: Any, compose_names: bool) -> transforms.Spec:
-    """The Spec that one transform node (the ``transform`` group's) or one ``transforms`` entry names.
-
-    ``compose_names``: a name that is no built-in's may name a file of the transform group (list entries).
-    """
-    if isinstance(entry, DictConfig):
-        if OmegaConf.is_missing(entry, "name"):
-            raise ConfigError("'name' is missing: a transform's file sets `name: <its name>`")
-        entry = OmegaConf.to_container(entry, resolve=True)
-    if isinstance(entry, str):
-        if entry in transforms.names() or not compose_names:
-            return transforms.spec(entry)
-        return _spec_of(where, _compose_transform_option(entry), compose_names=False)
-    if not isinstance(entry, dict):
-        raise ConfigError(
-            f"{entry!r} is neither a transform's name (an option of the transform group) nor a mapping "
-            "{name: ..., <parameter>: ...}"
-        )
-    node = {str(k): v for k, v in entry.items()}
-    name, target = node.pop("name", None), node.pop("_target_", None)
-    if not isinstance(name, str):
-        raise ConfigError(f"'name' is missing or not a string in {entry!r}")
-    if target is None and name not in transforms.names() and compose_names:
-        base = _compose_transform_option(name)  # {name: mine, temperature: 2.0} overrides mine.yaml
-        return _spec_of(where, {**base, **node, "name": name}, compose_names=False)
-    if target is None:
-        if name not in transforms.names():  # say which key holds the unknown name
-            key = f"{where}.name" if isinstance(entry, dict) and where == "transform" else where
-            try:
-                transforms.spec(name)
-            except transforms.TransformError as e:
-                raise ConfigError(f"{key}={name!r}: {e}") from None
-        return transforms.spec(name, node)
-    return transforms.spec(name, node, cls=_locate(target), target=target)
-
-
-def _locate(target: Any) -> Any:
-    """The object a dotted ``_target_`` path names (module.Class, or module.Outer.Inner)."""
-    import importlib
-    import os
-
-    if not isinstance(target, str) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", target):
-        raise ConfigError(
-            f"_target_ {target!r} must be a dotted path module.Class (e.g. mylab.transforms.Soft)"
-        )
-    parts = target.split(".")
-    for n in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:n])
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name is not None and (module_name == e.name or module_name.startswith(e.name + ".")):
-                if n > 1:
-                    continue  # maybe a class inside a shorter module path
-                raise ConfigError(
-                    f"_target_ {target!r}: cannot import {module_name!r} ({e}). The module must be "
-                    f"importable: `python -m bounded_ddpg.run` puts the working directory ({os.getcwd()}) "
-                    "on sys.path; "
-                    "otherwise set PYTHONPATH or pip install -e your package (docs/extending.md)"
-                ) from e
-            raise ConfigError(f"_target_ {target!r}: importing {module_name!r} raised {e!r}") from e
-        except Exception as e:  # the user's module itself is broken: say where, keep the cause
-            raise ConfigError(
-                f"_target_ {target!r}: importing {module_name!r} raised {type(e).__name__}: {e} "
-                f"(python -c 'import {module_name}' shows the traceback)"
-            ) from e
-        for attr in parts[n:]:
-            if not hasattr(obj, attr):
-                found = sorted(
-                    k for k, v in vars(obj).items()
-                    if isinstance(v, type) and issubclass(v, transforms.ActionGradientTransform)
-                    and v not in (transforms.ActionGradientTransform, transforms.PerMember)
-                )  # fmt: skip
-                have = f"; transforms there: {', '.join(found)}" if found else ""
-                raise ConfigError(f"_target_ {target!r}: {obj.__name__!r} has no attribute {attr!r}{have}")
-            obj = getattr(obj, attr)
-        return obj
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _compose_transform_option(option: str) -> dict[str, Any]:
-    """The ``transform`` node that ``transform=<option>`` composes (packaged configs, then the user's)."""
-    from hydra import compose
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.errors import MissingConfigException
-
-    builtin = ", ".join(sorted(transforms.names()))
-    if not GlobalHydra.instance().is_initialized():
-        raise ConfigError(
-            f"unknown transform {option!r}; built-in transforms: {builtin}. A file of the transform group "
-            "(conf/transform/<name>.yaml) is found through Hydra's search path: run python -m "
-            "bounded_ddpg.run, or compose inside hydra.initialize*(...)"
-        )
-    overrides, config_name = [f"transform={option}"], "config"
-    if HydraConfig.initialized():  # inside the app: the same search path as the command line's
-        hc = HydraConfig.get()
-        overrides += [o for o in hc.overrides.hydra if o.startswith("hydra.searchpath=")]
-        config_name = hc.job.config_name or config_name
-    try:
-        composed = compose(config_name=config_name, overrides=overrides)
-    except MissingConfigException:
-        options = GlobalHydra.instance().config_loader().get_group_options("transform")
-        raise ConfigError(
-            f"unknown transform {option!r}; options of the transform group: {', '.join(options)} "
-            "(built-ins, then conf/transform/*.yaml on Hydra's search path)"
-        ) from None
-    except Exception as e:  # a broken file: Hydra's message names it
-        raise ConfigError(f"composing transform={option} failed: {e}") from e
-    node = OmegaConf.to_container(composed.transform, resolve=True)
-    assert isinstance(node, dict)
-    return {str(k): v for k, v in node.items() if not (k == "_target_" and v is None)}
+    return errors + _device_problems(c.device) + (out_dir_problems(c.out_dir) if c.out_dir.strip() else [])
 
 
 # `transform` is left out: its keys beyond name and _target_ are its class's parameters, checked after
-# composition by transform_specs() (which names the valid ones).
+# composition by bounded_ddpg.transform_config (which names the valid ones).
 
 
 def _device_problems(device: str) -> list[str]:

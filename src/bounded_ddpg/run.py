@@ -37,7 +37,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from bounded_ddpg import agents, checkpoint, find_run, lock, resume, schema_help, transforms
+from bounded_ddpg import agents, checkpoint, find_run, lock, resume, schema_help, transform_config, transforms
 from bounded_ddpg import config as schema
 from bounded_ddpg.checkpoint import CheckpointError
 from bounded_ddpg.envs import presets
@@ -67,7 +67,7 @@ EXIT_WRITE_FAILED = 74  # a file of the run could not be written (sysexits.h's E
 
 def _members(cfg: DictConfig) -> tuple[list[transforms.Spec], list[int]]:
     """(transform, seed) of every member: the product of ``transforms`` (or ``transform``) and ``seeds``."""
-    specs = schema.transform_specs(cfg)  # built-ins by name, the user's by _target_, with their parameters
+    specs = transform_config.specs(cfg)  # built-ins by name, the user's by _target_, with their parameters
     seeds = list(cfg.seeds) if cfg.seeds is not None else [cfg.seed]
     pairs = [(t, s) for t in specs for s in seeds]
     return [t for t, _ in pairs], [s for _, s in pairs]
@@ -95,7 +95,8 @@ def check(
     preset where one applies), the members' (transform, seed) lists and the line saying which preset."""
     try:
         cfg, note = presets.resolve(cfg, overrides)
-        schema.validate(cfg, overrides)
+        if errors := schema.problems(cfg, overrides) + transform_config.problems(cfg):
+            raise schema.ConfigError("invalid config:\n  " + "\n  ".join(errors))
         names, seeds = _members(cfg)
         if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
             raise schema.ConfigError(
