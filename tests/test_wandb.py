@@ -161,24 +161,31 @@ print([a for a in started if "wandb" in a])
 """
 
 
+KEY = "0123456789abcdef0123456789abcdef01234567"  # fake, of a valid length
+
+
 @pytest.mark.parametrize(
-    ("base_url", "expected"),
+    ("base_url", "key", "expected"),
     [
-        ("http://127.0.0.1:{port}", "cannot reach the W&B server http://127.0.0.1:{port} ("),
-        ("", "W&B's settings are invalid (base_url; Input should be a valid URL"),
-        ("not-a-url", "W&B's settings are invalid (base_url; Input should be a valid URL"),
+        ("http://127.0.0.1:{port}", KEY, "cannot reach the W&B server http://127.0.0.1:{port} ("),
+        ("", KEY, "W&B's settings are invalid (base_url; Input should be a valid URL"),
+        ("not-a-url", KEY, "W&B's settings are invalid (base_url; Input should be a valid URL"),
+        ("http://127.0.0.1:{port}", "abc", "cannot log in: WANDB_API_KEY invalid: API key must have 40+"),
     ],
 )
-def test_the_online_check_starts_no_wandb_process(tmp_path: Path, base_url: str, expected: str) -> None:
+def test_the_online_check_starts_no_wandb_process(
+    tmp_path: Path, base_url: str, key: str, expected: str
+) -> None:
     """wandb.setup() and login's greeting each start a wandb-core process; with an unreachable server one
-    kept a failed run from exiting for over 120 s (CI, 2026-12-04). The check must fail before any exists."""
+    kept a failed run from exiting for over 120 s (CI, 2026-12-04). The check must fail before any exists,
+    and name a bad setting or key instead of raising wandb's traceback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")} | {
         "HOME": str(tmp_path),
         "WANDB_BASE_URL": base_url.format(port=port),
-        "WANDB_API_KEY": "0123456789abcdef0123456789abcdef01234567",  # fake
+        "WANDB_API_KEY": key,
         "WANDB_ERROR_REPORTING": "false",
     }
     result = subprocess.run(

@@ -177,6 +177,8 @@ def wandb_login_problem(mode: str) -> str | None:
     silent, settings.silent = settings.silent, True
     try:
         logged_in = wandb.login(prompt=False, verify=False)  # env, .netrc, settings: no network call
+    except wandb.Error as e:  # a malformed key (WANDB_API_KEY of the wrong length, ...)
+        return f"wandb.mode=online cannot log in: {e}; fix the key (`wandb login --relogin`) or use offline"
     finally:
         settings.silent = silent
     if not logged_in:
