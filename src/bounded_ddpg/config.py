@@ -4,8 +4,8 @@ Every hyperparameter is declared and documented once, here (``--help`` shows the
 files under ``conf/`` only choose values; a key that is not declared here, or a value of the wrong type, is
 rejected by Hydra with a message naming it; :func:`validate` checks the rest: every numeric key's range
 (``RANGES``), string choices, keys appended with ``+``, conflicting command-line options, the device and
-``out_dir``. It imports no agent and no environment: each checks its own section (agents.check,
-envs.presets.check).
+``out_dir``. It imports no agent, environment or transform: each checks its own section (agents.check,
+envs.presets.check, transform_config).
 """
 
 from __future__ import annotations
