@@ -262,3 +262,17 @@ def test_help_lists_the_groups_a_user_chooses_and_describes_every_key() -> None:
         for f in dataclasses.fields(cls):
             key = f"{prefix}.{f.name}" if prefix else f.name
             assert key in schema.SCHEMA_TYPES or f"  {key}: " in keys, key  # every key, with its type
+
+
+def test_the_schema_imports_nothing_of_the_package() -> None:
+    """config.py is the schema only (checks live beside what they check: agents, envs, transform_config)."""
+    import ast
+
+    source = Path(schema.__file__).read_text()
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert imported and not [m for m in imported if m and m.startswith("bounded_ddpg")], imported
