@@ -155,7 +155,7 @@ def test_an_unknown_transform_names_the_key_and_the_valid_choices() -> None:
     """Checked beside the transforms (transform_config), not by the schema; run.check lists both."""
     cfg = make("transform.name=foo")
     assert schema.problems(cfg) == []
-    (line,) = transform_config.problems(cfg)
+    (line,) = transform_config.resolve(cfg)[1]
     assert line.startswith("transform.name='foo'")
     assert "clip, dqda_clip, dqda_norm_clip, identity, invert, penalty, squash, squash_invert, zero" in line
 

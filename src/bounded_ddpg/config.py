@@ -234,6 +234,11 @@ def register() -> None:
 class ConfigError(ValueError):
     """A composed config that the schema's types accept but whose values make no sense."""
 
+    @classmethod
+    def listing(cls, problems: Sequence[str]) -> ConfigError:
+        """One error listing every problem, one per line."""
+        return cls("invalid config:\n  " + "\n  ".join(problems))
+
 
 def _finite(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
@@ -359,7 +364,7 @@ def _undeclared(node: Any, prefix: str = "") -> list[str]:
 def validate(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> None:
     """ConfigError listing every one of :func:`problems`, if there is any."""
     if errors := problems(cfg, overrides):
-        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+        raise ConfigError.listing(errors)
 
 
 def problems(cfg: DictConfig | Config, overrides: Sequence[str] = ()) -> list[str]:

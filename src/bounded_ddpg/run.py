@@ -65,9 +65,13 @@ EXIT_INTERRUPTED, EXIT_PREEMPTED = 130, 143
 EXIT_WRITE_FAILED = 74  # a file of the run could not be written (sysexits.h's EX_IOERR): full disk, ...
 
 
-def _members(cfg: DictConfig) -> tuple[list[transforms.Spec], list[int]]:
-    """(transform, seed) of every member: the product of ``transforms`` (or ``transform``) and ``seeds``."""
-    specs = transform_config.specs(cfg)  # built-ins by name, the user's by _target_, with their parameters
+def _members(
+    cfg: DictConfig, specs: list[transforms.Spec] | None = None
+) -> tuple[list[transforms.Spec], list[int]]:
+    """(transform, seed) of every member: the product of ``transforms`` (or ``transform``) and ``seeds``;
+    ``specs``: the transforms already resolved from ``cfg`` (by default resolved here)."""
+    if specs is None:  # built-ins by name, the user's by _target_, with their parameters
+        specs = transform_config.specs(cfg)
     seeds = list(cfg.seeds) if cfg.seeds is not None else [cfg.seed]
     pairs = [(t, s) for t in specs for s in seeds]
     return [t for t, _ in pairs], [s for _, s in pairs]
@@ -95,9 +99,10 @@ def check(
     preset where one applies), the members' (transform, seed) lists and the line saying which preset."""
     try:
         cfg, note = presets.resolve(cfg, overrides)
-        if errors := schema.problems(cfg, overrides) + transform_config.problems(cfg):
-            raise schema.ConfigError("invalid config:\n  " + "\n  ".join(errors))
-        names, seeds = _members(cfg)
+        specs, transform_problems = transform_config.resolve(cfg)
+        if errors := schema.problems(cfg, overrides) + transform_problems:
+            raise schema.ConfigError.listing(errors)
+        names, seeds = _members(cfg, specs)
         if cfg.wandb.mode != "disabled" and len(seeds) > 1 and os.environ.get("WANDB_SWEEP_ID"):
             raise schema.ConfigError(
                 "under a W&B sweep agent a run has one member: use seed=... and transform=..., not "
@@ -110,7 +115,7 @@ def check(
     problems += agents.check(cfg.agent, dim, int(getattr(probe, "n_discrete", 0)), cfg.env.name)
     probe.close()
     if problems:
-        raise schema.ConfigError("invalid config:\n  " + "\n  ".join(problems))
+        raise schema.ConfigError.listing(problems)
     return cfg, names, seeds, note
 
 

@@ -29,22 +29,18 @@ def specs(cfg: DictConfig) -> list[transforms.Spec]:
     lists every problem (unknown names, classes that are not transforms, unknown or mistyped parameters,
     two members with the same label or run directory).
     """
-    found, errors = _specs(cfg)
+    found, errors = resolve(cfg)
     if errors:
-        raise ConfigError("invalid config:\n  " + "\n  ".join(errors))
+        raise ConfigError.listing(errors)
     return found
 
 
-def problems(cfg: DictConfig) -> list[str]:
-    """What :func:`specs` would refuse, one line each (empty: nothing); for a caller that lists every
-    problem of a config at once (run.check, beside the schema's and the agent's)."""
-    return _specs(cfg)[1]
-
-
-def _specs(cfg: Any) -> tuple[list[transforms.Spec], list[str]]:
+def resolve(cfg: Any) -> tuple[list[transforms.Spec], list[str]]:
+    """The Specs :func:`specs` returns and what it would refuse, one line each, for a caller that lists
+    every problem of a config at once (run.check, beside the schema's and the agent's)."""
     errors: list[str] = []
 
-    def resolve(where: str, entry: Any, compose_names: bool) -> transforms.Spec | None:
+    def one(where: str, entry: Any, compose_names: bool) -> transforms.Spec | None:
         try:
             return _spec_of(where, entry, compose_names)
         except (ConfigError, transforms.TransformError) as e:
@@ -53,14 +49,14 @@ def _specs(cfg: Any) -> tuple[list[transforms.Spec], list[str]]:
             errors.append(msg if named else f"{where}: {msg}")
             return None
 
-    single = resolve("transform", cfg.transform, compose_names=False)
+    single = one("transform", cfg.transform, compose_names=False)
     if cfg.transforms is None:
         return ([single] if single else []), errors
     entries = list(cfg.transforms)
     if not entries:
         errors.append("transforms=[] must be a non-empty list (or null)")
-    specs = [resolve(f"transforms[{i}]", e, compose_names=True) for i, e in enumerate(entries)]
-    found = [s for s in specs if s is not None]
+    resolved = [one(f"transforms[{i}]", e, compose_names=True) for i, e in enumerate(entries)]
+    found = [s for s in resolved if s is not None]
     labels, dirs = [s.label for s in found], [s.dir_name for s in found]
     if dupes := sorted({k for k in labels if labels.count(k) > 1}):
         errors.append(
